@@ -1,0 +1,89 @@
+package io.jring;
+
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * A TCP connection, owned by one event loop for its whole life.
+ *
+ * <p><b>Threads.</b> Every method may be called from any thread. Futures complete on the
+ * connection's loop thread, and stages you chain with {@code thenApply}/{@code thenAccept}
+ * run there too: keep them short and never block in them, or the loop and every connection
+ * on it stall. To do slow work, chain with an executor:
+ * {@code conn.recv().thenAcceptAsync(this::slowWork, myExecutor)}.
+ *
+ * <p><b>Order.</b> Sends leave in the order they were called (one at a time, each complete
+ * before the next starts, so concurrent senders never interleave bytes); so do receives.
+ *
+ * <p><b>Deadlines and cancel.</b> Methods taking a {@link Duration} fail with
+ * {@link java.util.concurrent.TimeoutException} when it passes. {@code future.cancel(true)}
+ * cancels the kernel operation; any buffer involved stays the runtime's until the kernel
+ * confirms.
+ */
+public interface Connection {
+    /**
+     * Receives what has arrived, up to one pooled buffer's worth, into a buffer you own and
+     * must {@link IoBuffer#release() release}. When the peer has shut down its output, the
+     * result is {@link IoBuffer#END_OF_STREAM} (check {@link IoBuffer#isEndOfStream()}), not an
+     * exception. A reset connection fails with {@link NativeIoException} (ECONNRESET).
+     */
+    CompletableFuture<IoBuffer> recv();
+
+    /** {@link #recv()} with a deadline. */
+    CompletableFuture<IoBuffer> recv(Duration timeout);
+
+    /**
+     * Receives into {@code into} after its writer index, which advances. Completes with the
+     * count, or -1 at end of stream. {@code into} must not be touched until then.
+     */
+    CompletableFuture<Integer> recv(IoBuffer into);
+
+    CompletableFuture<Integer> recv(IoBuffer into, Duration timeout);
+
+    /**
+     * Sends the buffer's readable bytes, completing once all are written (short writes are
+     * continued). Takes ownership: the buffer is released when the send ends, however it ends.
+     */
+    CompletableFuture<Void> send(IoBuffer buffer);
+
+    CompletableFuture<Void> send(IoBuffer buffer, Duration timeout);
+
+    /**
+     * Sends a segment's bytes. A native segment is read in place and must stay alive until the
+     * future completes; a heap segment is copied first.
+     */
+    CompletableFuture<Void> send(MemorySegment bytes);
+
+    /** Convenience: sends a copy of {@code bytes}. */
+    default CompletableFuture<Void> send(byte[] bytes) {
+        return send(MemorySegment.ofArray(bytes));
+    }
+
+    /** Gathers several buffers into one sendmsg; takes ownership of all of them. */
+    CompletableFuture<Void> sendv(IoBuffer... buffers);
+
+    /** Half-close: sends FIN after every send queued before it; receiving still works. */
+    CompletableFuture<Void> shutdownOutput();
+
+    /**
+     * Closes the connection: operations still running fail with
+     * {@link ConnectionClosedException}, and the socket is closed once the kernel has returned
+     * every buffer. Idempotent; the future completes when the descriptor is closed.
+     */
+    CompletableFuture<Void> close();
+
+    /** A buffer from this connection's loop pool, to fill and {@link #send(IoBuffer) send}. */
+    IoBuffer allocate();
+
+    InetSocketAddress localAddress();
+
+    InetSocketAddress remoteAddress();
+
+    /** Runs tasks on this connection's loop thread. */
+    Executor executor();
+
+    boolean isOpen();
+}

@@ -1,0 +1,195 @@
+package io.jring;
+
+import io.jring.loop.EventLoop;
+import io.jring.loop.LoopConnects;
+import io.jring.loop.TcpListener;
+import io.jring.net.Sockets;
+import io.jring.select.BackendChoice;
+import io.jring.select.BackendSelection;
+import io.jring.spi.DriverFactory;
+import io.jring.spi.DriverSettings;
+import io.jring.uring.UringDriverFactory;
+import io.jring.uring.UringProbe;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The entry point: a set of event loops, each a thread with its own io_uring (or epoll fd),
+ * serving listeners and connections through {@link java.util.concurrent.CompletableFuture}s.
+ *
+ * <pre>{@code
+ * try (IoRuntime runtime = IoRuntime.open()) {
+ *     Listener listener = runtime.listen(new InetSocketAddress("127.0.0.1", 7000));
+ *     listener.onAccept(conn -> echo(conn));           // runs on the connection's loop
+ *     System.out.println("backend=" + runtime.backend());
+ *     Thread.currentThread().join();
+ * }
+ *
+ * static void echo(Connection conn) {
+ *     conn.recv().thenAccept(buf -> {
+ *         if (buf.isEndOfStream()) { conn.close(); return; }
+ *         conn.send(buf).thenRun(() -> echo(conn));    // send takes ownership of buf
+ *     });
+ * }
+ * }</pre>
+ *
+ * <p>{@link #backend()} says what runs, {@link #fallbackReason()} why it is not io_uring.
+ */
+public final class IoRuntime implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.jring");
+
+    private final BackendChoice choice;
+    private final List<EventLoop> loops;
+    private final List<LoopConnects> connects;
+    private final AtomicInteger nextLoop = new AtomicInteger();
+    private volatile boolean closed;
+
+    private IoRuntime(BackendChoice choice, List<EventLoop> loops) {
+        this.choice = choice;
+        this.loops = loops;
+        this.connects = loops.stream().map(LoopConnects::new).toList();
+    }
+
+    /** Opens a runtime with {@link IoRuntimeOptions#defaults()}. */
+    public static IoRuntime open() throws IOException {
+        return open(IoRuntimeOptions.defaults());
+    }
+
+    public static IoRuntime open(IoRuntimeOptions options) throws IOException {
+        BackendChoice choice = BackendSelection.choose(BackendSelection.forced(options.backend()),
+                options.requireUring(), UringProbe::run);
+        choice.reason().ifPresent(reason -> LOG.log(System.Logger.Level.INFO,
+                "jring backend: " + choice.backend() + " (" + reason + ")"));
+        DriverFactory factory = factoryFor(choice.backend());
+        List<EventLoop> loops = new ArrayList<>();
+        for (int i = 0; i < options.threads(); i++) {
+            DriverSettings settings = new DriverSettings(options.ringEntries(), options.providedBuffers(),
+                    options.registerBuffers(), i);
+            loops.add(new EventLoop(i, choice.backend().label(), factory, settings,
+                    options.bufferSize(), options.buffersPerLoop()));
+        }
+        try {
+            for (EventLoop loop : loops) {
+                loop.started().get(30, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | InterruptedException | TimeoutException e) {
+            loops.forEach(EventLoop::shutdown);
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("event loop failed to start: " + cause, cause);
+        }
+        return new IoRuntime(choice, loops);
+    }
+
+    private static DriverFactory factoryFor(Backend backend) throws IOException {
+        if (backend == Backend.IO_URING) {
+            return new UringDriverFactory();
+        }
+        for (DriverFactory factory : ServiceLoader.load(DriverFactory.class)) {
+            if (factory.backend() == backend) {
+                return factory;
+            }
+        }
+        throw new IOException("no " + backend + " driver on the class path: add the jring-epoll-fallback module");
+    }
+
+    /** The backend running: {@link Backend#IO_URING} or {@link Backend#EPOLL}. */
+    public Backend backend() {
+        return choice.backend();
+    }
+
+    /** Why the runtime is not on io_uring (forced, refused, missing), or empty when it is. */
+    public Optional<String> fallbackReason() {
+        return choice.reason();
+    }
+
+    /** The driver line of each loop: flags, buffers, features. */
+    public List<String> describeLoops() {
+        return loops.stream().map(loop -> loop.index() + ": " + loop.driver().describe()).toList();
+    }
+
+    public int threads() {
+        return loops.size();
+    }
+
+    public Listener listen(InetSocketAddress address) throws IOException {
+        return listen(address, ListenOptions.DEFAULT);
+    }
+
+    /** Binds and listens now; accepting starts with {@link Listener#accept()} or {@link Listener#onAccept}. */
+    public Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
+        ensureOpen();
+        return TcpListener.open(loops, address, options);
+    }
+
+    public CompletableFuture<Connection> connect(InetSocketAddress address) {
+        return connect(address, null);
+    }
+
+    /** Connects from the next loop (round robin); TCP_NODELAY is set on the connection. */
+    public CompletableFuture<Connection> connect(InetSocketAddress address, Duration timeout) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new ConnectionClosedException("runtime is closed"));
+        }
+        try {
+            int fd = Sockets.newStreamSocket(address);
+            LoopConnects target = connects.get(Math.floorMod(nextLoop.getAndIncrement(), connects.size()));
+            return target.connect(fd, address, timeout);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Pooled blocks held by users, operations and the kernel, over all loops (for tests and monitoring). */
+    public int buffersInUse() {
+        return loops.stream().mapToInt(loop -> loop.pool() == null ? 0 : loop.pool().inUse()).sum();
+    }
+
+    /** The loop threads (alive until {@link #close()} returns). */
+    public List<Thread> threadsForTesting() {
+        return loops.stream().map(EventLoop::thread).toList();
+    }
+
+    /**
+     * Stops accepting, closes every connection (operations still running fail with
+     * {@link ConnectionClosedException}), waits for the kernel to return every buffer, then
+     * frees the rings and the memory. Waits at most 30 seconds.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loops.forEach(EventLoop::shutdown);
+        for (EventLoop loop : loops) {
+            try {
+                loop.terminated().get(30, TimeUnit.SECONDS);
+                loop.thread().join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.ERROR, "event loop " + loop.index() + " did not stop cleanly", e);
+            }
+        }
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new ConnectionClosedException("runtime is closed");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.jring;
+
+import java.util.Optional;
+
+/**
+ * How to open a runtime. Start from {@link #defaults()} and change what you need:
+ * {@code IoRuntimeOptions.defaults().withThreads(2).withBackend(Backend.EPOLL)}.
+ *
+ * @param threads         event loops, one thread and one ring (or epoll fd) each
+ * @param backend         a forced backend, or empty to choose (system property {@code jring.backend}
+ *                        and environment {@code JRING_BACKEND} force one too)
+ * @param requireUring    fail instead of falling back to epoll (also {@code JRING_REQUIRE_URING=1}
+ *                        or {@code -Djring.requireUring=true})
+ * @param ringEntries     io_uring submission queue size per loop (the completion queue is 4x)
+ * @param bufferSize      pooled buffer size in bytes (a power of two); also the largest single recv
+ * @param buffersPerLoop  blocks per pool slab; the pool grows by a slab when it runs dry
+ * @param providedBuffers blocks each io_uring loop lends to its provided-buffer ring for recv
+ * @param registerBuffers register the pool with the ring as fixed buffers
+ */
+public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean requireUring, int ringEntries,
+                               int bufferSize, int buffersPerLoop, int providedBuffers, boolean registerBuffers) {
+
+    public IoRuntimeOptions {
+        require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
+        require(Integer.bitCount(ringEntries) == 1 && ringEntries <= 32768,
+                "ringEntries must be a power of two up to 32768, got " + ringEntries);
+        require(bufferSize >= 64 && Integer.bitCount(bufferSize) == 1,
+                "bufferSize must be a power of two >= 64, got " + bufferSize);
+        require(buffersPerLoop >= 16, "buffersPerLoop must be >= 16, got " + buffersPerLoop);
+        require(Integer.bitCount(providedBuffers) == 1 && providedBuffers <= 32768 && providedBuffers < buffersPerLoop,
+                "providedBuffers must be a power of two below buffersPerLoop, got " + providedBuffers);
+    }
+
+    public static IoRuntimeOptions defaults() {
+        return new IoRuntimeOptions(Runtime.getRuntime().availableProcessors(), Optional.empty(),
+                requiredByEnvironment(), 1024, 16384, 512, 128, true);
+    }
+
+    public IoRuntimeOptions withThreads(int value) {
+        return new IoRuntimeOptions(value, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers);
+    }
+
+    public IoRuntimeOptions withBackend(Backend value) {
+        return new IoRuntimeOptions(threads, Optional.ofNullable(value), requireUring, ringEntries, bufferSize,
+                buffersPerLoop, providedBuffers, registerBuffers);
+    }
+
+    public IoRuntimeOptions withRequireUring(boolean value) {
+        return new IoRuntimeOptions(threads, backend, value, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers);
+    }
+
+    public IoRuntimeOptions withRingEntries(int value) {
+        return new IoRuntimeOptions(threads, backend, requireUring, value, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers);
+    }
+
+    public IoRuntimeOptions withBuffers(int size, int perLoop, int provided) {
+        return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, size, perLoop, provided,
+                registerBuffers);
+    }
+
+    public IoRuntimeOptions withRegisterBuffers(boolean value) {
+        return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, value);
+    }
+
+    /** {@code JRING_REQUIRE_URING=1} or {@code -Djring.requireUring=true}. */
+    static boolean requiredByEnvironment() {
+        String env = System.getenv("JRING_REQUIRE_URING");
+        String property = System.getProperty("jring.requireUring");
+        return isTrue(env) || isTrue(property);
+    }
+
+    private static boolean isTrue(String value) {
+        return value != null && (value.equals("1") || value.equalsIgnoreCase("true") || value.equalsIgnoreCase("yes"));
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.jring;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * A listening TCP socket, or one per loop bound to the same port with {@code SO_REUSEPORT}
+ * (the default), so the kernel spreads connections over the loops and wakes only one.
+ */
+public interface Listener {
+    /** The next connection (from the next loop's socket, round robin). */
+    CompletableFuture<Connection> accept();
+
+    CompletableFuture<Connection> accept(Duration timeout);
+
+    /**
+     * Pushes every new connection to {@code handler}, on the loop that owns it, until the
+     * listener closes. io_uring keeps a multishot accept armed per loop where the kernel has
+     * it, and re-arms a single-shot accept where not; epoll accepts until EAGAIN on readiness.
+     * The handler must not block.
+     */
+    void onAccept(Consumer<Connection> handler);
+
+    /** The bound address (with the real port when 0 was asked for). */
+    InetSocketAddress localAddress();
+
+    /** Stops accepting: pending accepts fail with {@link ConnectionClosedException}. */
+    CompletableFuture<Void> close();
+}

@@ -1,0 +1,134 @@
+package io.jring.loop;
+
+import io.jring.IoBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One loop's pool of fixed-size native blocks. The first slab is allocated page-aligned so the
+ * io_uring driver can register it with the ring as one fixed buffer; when the pool runs dry it
+ * grows by another (unregistered) slab rather than failing an operation, so the only bound on
+ * its size is how many buffers users hold.
+ *
+ * <p>Acquire and release are safe from any thread (users release buffers wherever they finish
+ * with them); the lock is uncontended in the common case, where the loop does both.
+ */
+public final class BufferPool implements AutoCloseable {
+    private final int blockSize;
+    private final int blocksPerSlab;
+    private final Arena arena = Arena.ofShared();
+    private final List<MemorySegment> blocks = new ArrayList<>();
+    private int[] free;
+    private int freeCount;
+    private boolean closed;
+    private volatile int registeredIndex = -1;
+    private final MemorySegment firstSlab;
+
+    public BufferPool(int blockSize, int blocksPerSlab) {
+        if (blockSize < 64 || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("bufferSize must be a power of two >= 64, got " + blockSize);
+        }
+        if (blocksPerSlab < 1) {
+            throw new IllegalArgumentException("buffersPerLoop must be >= 1, got " + blocksPerSlab);
+        }
+        this.blockSize = blockSize;
+        this.blocksPerSlab = blocksPerSlab;
+        this.free = new int[blocksPerSlab];
+        this.firstSlab = addSlab();
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** The first slab: the memory the io_uring driver registers as fixed buffer 0. */
+    public MemorySegment registrableSlab() {
+        return firstSlab;
+    }
+
+    /** Called once the first slab is registered with the ring under {@code bufIndex}. */
+    public void markRegistered(int bufIndex) {
+        this.registeredIndex = bufIndex;
+    }
+
+    /** The fixed-buffer index that covers {@code block}, or -1 if it is not registered memory. */
+    public int fixedIndexOf(int block) {
+        return block < blocksPerSlab ? registeredIndex : -1;
+    }
+
+    /** A block for the user or an operation; grows the pool instead of failing. */
+    public synchronized IoBuffer acquire() {
+        if (closed) {
+            throw new IllegalStateException("buffer pool is closed (the runtime was closed)");
+        }
+        if (freeCount == 0) {
+            addSlab();
+        }
+        int block = free[--freeCount];
+        return new IoBuffer(this, block, blocks.get(block));
+    }
+
+    /** The raw block behind {@code index}, for drivers that hand blocks to the kernel by id. */
+    public synchronized MemorySegment block(int index) {
+        return blocks.get(index);
+    }
+
+    /** Takes a free block index without wrapping it (the provided-buffer ring keeps indexes). */
+    public synchronized int takeBlockIndex() {
+        if (closed) {
+            return -1;
+        }
+        if (freeCount == 0) {
+            return -1;
+        }
+        return free[--freeCount];
+    }
+
+    /** Number of free blocks right now. */
+    public synchronized int freeBlocks() {
+        return freeCount;
+    }
+
+    /** Blocks acquired and not yet returned (held by users, operations or the kernel). */
+    public synchronized int inUse() {
+        return blocks.size() - freeCount;
+    }
+
+    /** Returns a block; called by {@link IoBuffer#release()} once the kernel is done with it. */
+    public synchronized void recycle(int block) {
+        free[freeCount++] = block;
+    }
+
+    /** Wraps a block index taken with {@link #takeBlockIndex()} as a buffer of {@code length} readable bytes. */
+    public IoBuffer wrap(int block, int length) {
+        IoBuffer buffer = new IoBuffer(this, block, block(block));
+        buffer.writerIndex(length);
+        return buffer;
+    }
+
+    private MemorySegment addSlab() {
+        MemorySegment slab = arena.allocate((long) blockSize * blocksPerSlab, 4096);
+        int first = blocks.size();
+        for (int i = 0; i < blocksPerSlab; i++) {
+            blocks.add(slab.asSlice((long) i * blockSize, blockSize));
+        }
+        if (free.length < blocks.size()) {
+            free = java.util.Arrays.copyOf(free, blocks.size());
+        }
+        for (int i = blocksPerSlab - 1; i >= 0; i--) {
+            free[freeCount++] = first + i;
+        }
+        return slab;
+    }
+
+    /** Frees the native memory. The caller guarantees the kernel holds no block any more. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package io.jring.loop;
+
+import io.jring.Connection;
+import io.jring.ConnectionClosedException;
+import io.jring.IoBuffer;
+import io.jring.op.Op;
+import io.jring.op.OpContext;
+import io.jring.spi.Driver;
+import io.jring.spi.DriverFactory;
+import io.jring.spi.DriverSettings;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One event loop: a thread that owns a driver (a ring or an epoll fd), a buffer pool and the
+ * connections and listening sockets placed on it. Nothing here is locked: state is touched
+ * only on the loop thread, and other threads reach it through {@link #execute}, which queues
+ * the task and wakes the loop.
+ */
+public final class EventLoop implements OpContext, Executor {
+    private final int index;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Set by the first producer after the loop last looked; the loop clears it before it looks. */
+    private final AtomicBoolean wakeupArmed = new AtomicBoolean();
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final Set<Closeable> resources = new HashSet<>();
+    private volatile Driver driver;
+    private volatile BufferPool pool;
+    private volatile boolean shutdownRequested;
+    private boolean shuttingDown;
+
+    /** Something placed on this loop that must be closed when it shuts down. */
+    interface Closeable {
+        void closeForShutdown();
+    }
+
+    public EventLoop(int index, String backendLabel, DriverFactory factory, DriverSettings settings,
+                     int bufferSize, int buffersPerLoop) {
+        this.index = index;
+        this.thread = new Thread(() -> run(factory, settings, bufferSize, buffersPerLoop),
+                "jring-" + backendLabel + "-" + index);
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Completes once the driver is open, or fails with why it could not open. */
+    public CompletableFuture<Void> started() {
+        return started;
+    }
+
+    public CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    public Thread thread() {
+        return thread;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public Driver driver() {
+        return driver;
+    }
+
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Runs {@code task} on the loop thread: queued and the loop woken (or run later if already there). */
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        if (!inLoop() && wakeupArmed.compareAndSet(false, true)) {
+            Driver d = driver;
+            if (d != null) {
+                d.wakeup();
+            }
+        }
+    }
+
+    /** Runs {@code task} now if on the loop thread, else queues it. */
+    public void run(Runnable task) {
+        if (inLoop()) {
+            task.run();
+        } else {
+            execute(task);
+        }
+    }
+
+    /** Asks the loop to close what it owns, finish every operation, then stop. */
+    public void shutdown() {
+        shutdownRequested = true;
+        execute(() -> {});
+    }
+
+    void register(Closeable resource) {
+        resources.add(resource);
+    }
+
+    void unregister(Closeable resource) {
+        resources.remove(resource);
+    }
+
+    private void run(DriverFactory factory, DriverSettings settings, int bufferSize, int buffersPerLoop) {
+        try {
+            pool = new BufferPool(bufferSize, buffersPerLoop);
+            driver = factory.open(settings, pool);
+        } catch (Throwable t) {
+            if (pool != null) {
+                pool.close();
+            }
+            started.completeExceptionally(t);
+            terminated.complete(null);
+            return;
+        }
+        started.complete(null);
+        try {
+            loop();
+        } catch (Throwable t) {
+            System.getLogger("io.jring").log(System.Logger.Level.ERROR, "event loop " + index + " crashed", t);
+            terminated.completeExceptionally(t);
+        } finally {
+            driver.close();
+            pool.close();
+            terminated.complete(null);
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            wakeupArmed.set(false);
+            runTasks();
+            if (shutdownRequested && !shuttingDown) {
+                shuttingDown = true;
+                for (Closeable resource : new ArrayList<>(resources)) {
+                    resource.closeForShutdown();
+                }
+            }
+            if (shuttingDown && resources.isEmpty() && driver.inFlight() == 0 && tasks.isEmpty()) {
+                return;
+            }
+            driver.poll(tasks.isEmpty());
+        }
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                // A user's continuation ran on this thread and threw: log it, keep serving the rest.
+                System.getLogger("io.jring").log(System.Logger.Level.WARNING, "task on loop " + index + " threw", e);
+            }
+        }
+    }
+
+    boolean isShuttingDown() {
+        return shuttingDown || shutdownRequested;
+    }
+
+    // ---- OpContext ---------------------------------------------------------------------------
+
+    @Override
+    public BufferPool pool() {
+        return pool;
+    }
+
+    @Override
+    public int providedBufferGroup() {
+        return driver.providedBufferGroup();
+    }
+
+    @Override
+    public IoBuffer takeProvidedBuffer(int bid, int length) {
+        return driver.takeProvidedBuffer(bid, length);
+    }
+
+    @Override
+    public boolean fixedBuffersRegistered() {
+        return driver.fixedBuffersRegistered();
+    }
+
+    @Override
+    public boolean multishotAccept() {
+        return driver.multishotAccept();
+    }
+
+    @Override
+    public Connection adopt(int fd) {
+        TcpConnection connection = new TcpConnection(this, fd);
+        if (shuttingDown) {
+            connection.close();
+        } else {
+            register(connection);
+        }
+        return connection;
+    }
+
+    @Override
+    public void requestCancel(Op<?> op) {
+        run(() -> {
+            op.cancelBecause(new CancellationException(op.name() + " cancelled"));
+            driver.cancel(op); // if it is still queued instead, its owner drops it when it comes up
+        });
+    }
+
+    /** Fails an op that never reached the driver, and tells its owner. */
+    static void abandon(Op<?> op, String why) {
+        op.cancelBecause(new ConnectionClosedException(why));
+        op.aborted();
+        op.finished();
+    }
+}

@@ -1,0 +1,94 @@
+package io.jring.net;
+
+import io.jring.NativeIoException;
+import io.jring.bindings.LibC;
+import io.jring.bindings.Linux;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+
+/**
+ * The synchronous socket calls both drivers share: creating, binding and tuning sockets and
+ * asking their addresses. None of them blocks, so they run on the caller's thread.
+ */
+public final class Sockets {
+    private Sockets() {}
+
+    /** A non-blocking, close-on-exec TCP socket for {@code address}'s family. */
+    public static int newStreamSocket(InetSocketAddress address) throws NativeIoException {
+        int family = address.getAddress() instanceof Inet6Address ? Linux.AF_INET6 : Linux.AF_INET;
+        int fd = LibC.socket(family, Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw new NativeIoException("socket", fd);
+        }
+        return fd;
+    }
+
+    /** socket + options + bind + listen; closes the socket again if any step fails. */
+    public static int listen(InetSocketAddress address, boolean reuseAddress, boolean reusePort, int backlog)
+            throws NativeIoException {
+        int fd = newStreamSocket(address);
+        try (Arena arena = Arena.ofConfined()) {
+            if (reuseAddress) {
+                setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1, "SO_REUSEADDR");
+            }
+            if (reusePort) {
+                setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEPORT, 1, "SO_REUSEPORT");
+            }
+            MemorySegment sockaddr = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
+            int length = SocketAddresses.write(address, sockaddr);
+            int res = LibC.bind(fd, sockaddr, length);
+            if (res < 0) {
+                throw new NativeIoException("bind " + SocketAddresses.format(address), res);
+            }
+            res = LibC.listen(fd, backlog);
+            if (res < 0) {
+                throw new NativeIoException("listen " + SocketAddresses.format(address), res);
+            }
+            return fd;
+        } catch (NativeIoException | RuntimeException e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    public static void setIntOption(int fd, int level, int option, int value, String name) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            int res = LibC.setsockopt(fd, level, option, arena.allocateFrom(ValueLayout.JAVA_INT, value), 4);
+            if (res < 0) {
+                throw new NativeIoException("setsockopt " + name, res);
+            }
+        }
+    }
+
+    /** TCP_NODELAY: request/response traffic should not wait for Nagle's timer. */
+    public static void setNoDelay(int fd) {
+        try {
+            setIntOption(fd, Linux.IPPROTO_TCP, Linux.TCP_NODELAY, 1, "TCP_NODELAY");
+        } catch (NativeIoException ignored) {
+            // Not fatal: the connection works, only latency suffers; the peer may already be gone.
+        }
+    }
+
+    public static InetSocketAddress localAddress(int fd) throws NativeIoException {
+        return address(fd, true);
+    }
+
+    public static InetSocketAddress remoteAddress(int fd) throws NativeIoException {
+        return address(fd, false);
+    }
+
+    private static InetSocketAddress address(int fd, boolean local) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sockaddr = arena.allocate(128, 8);
+            MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 128);
+            int res = local ? LibC.getsockname(fd, sockaddr, length) : LibC.getpeername(fd, sockaddr, length);
+            if (res < 0) {
+                throw new NativeIoException(local ? "getsockname" : "getpeername", res);
+            }
+            return SocketAddresses.read(sockaddr);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.jring.op;
+
+import static io.jring.bindings.IoUringConstants.IORING_OP_CONNECT;
+
+import io.jring.Connection;
+import io.jring.NativeIoException;
+import io.jring.bindings.Errno;
+import io.jring.bindings.LibC;
+import io.jring.bindings.Linux;
+import io.jring.net.SocketAddresses;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetSocketAddress;
+
+/**
+ * connect on a fresh non-blocking socket. The readiness form is the classic two steps:
+ * {@code connect} answers EINPROGRESS, then once writable {@code SO_ERROR} tells the outcome.
+ */
+public final class ConnectOp extends Op<Connection> {
+    private final InetSocketAddress target;
+    private final MemorySegment sockaddr;
+    private final int sockaddrLength;
+    private boolean inProgress;
+    private boolean adopted;
+
+    public ConnectOp(OpContext context, OpOwner owner, int fd, InetSocketAddress target, long timeoutNanos) {
+        super(context, owner, fd, timeoutNanos);
+        this.target = target;
+        // The kernel reads the address during the operation, so it lives as long as the op.
+        this.sockaddr = Arena.ofAuto().allocate(SocketAddresses.MAX_LENGTH, 8);
+        this.sockaddrLength = SocketAddresses.write(target, sockaddr);
+    }
+
+    @Override
+    public String name() {
+        return "connect";
+    }
+
+    @Override
+    public void prepare(Sqe sqe) {
+        sqe.prep(IORING_OP_CONNECT, fd, sockaddr.address(), 0, sockaddrLength);
+    }
+
+    @Override
+    public int interest() {
+        return Linux.EPOLLOUT;
+    }
+
+    @Override
+    public long attempt() {
+        if (!inProgress) {
+            int res = LibC.connect(fd, sockaddr, sockaddrLength);
+            if (res == -Errno.EINPROGRESS) {
+                inProgress = true;
+                return -Errno.EAGAIN;
+            }
+            return res;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment error = arena.allocate(ValueLayout.JAVA_INT);
+            MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
+            int res = LibC.getsockopt(fd, Linux.SOL_SOCKET, Linux.SO_ERROR, error, length);
+            return res < 0 ? res : -error.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    @Override
+    public int complete(long res, int flags) {
+        if (res == 0) {
+            adopted = true;
+            return deliver(context.adopt(fd));
+        }
+        return fail(new NativeIoException("connect to " + SocketAddresses.format(target), (int) -res));
+    }
+
+    @Override
+    protected void discard(Connection connection) {
+        connection.close();
+    }
+
+    @Override
+    protected void releaseResources() {
+        if (!adopted) {
+            LibC.close(fd);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.jring.op;
+
+import io.jring.NativeIoException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One asynchronous operation, defined once with both of its forms:
+ *
+ * <ul>
+ *   <li>the <b>completion form</b> (io_uring): {@link #prepare(Sqe)} fills an SQE, and the
+ *       CQE's {@code res} comes back through {@link #complete(long, int)};
+ *   <li>the <b>readiness form</b> (epoll): wait for {@link #interest()}, then
+ *       {@link #attempt()} the non-blocking syscall, whose result (or {@code -EAGAIN}: wait
+ *       again) goes through the same {@link #complete(long, int)}.
+ * </ul>
+ *
+ * Results follow the kernel's convention in both forms: a count, or {@code -errno}.
+ *
+ * <p>The op <em>is</em> the future the user gets, so an operation costs one object. A user's
+ * {@code cancel} completes the future at once (that is CompletableFuture's contract) and asks
+ * the loop to cancel the kernel side; whatever the op holds stays alive until the kernel
+ * confirms, and {@link OpOwner#opFinished} is only called then.
+ */
+public abstract class Op<T> extends CompletableFuture<T> {
+    /** {@link #complete(long, int)}: the op is over (its future is, or was, completed). */
+    public static final int FINISHED = 0;
+    /** {@link #complete(long, int)}: submit again (short write, transient error, one-shot re-arm). */
+    public static final int RESUBMIT = 1;
+    /** {@link #complete(long, int)}: a multishot op that the kernel keeps armed. */
+    public static final int STILL_ARMED = 2;
+
+    protected final OpContext context;
+    protected final int fd;
+    private final OpOwner owner;
+    private final long timeoutNanos;
+    private long deadlineNanos;
+    private Throwable cancelCause;
+
+    /** Driver bookkeeping: the op-table slot (io_uring) or -1. */
+    public int slot = -1;
+
+    protected Op(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
+        this.context = context;
+        this.owner = owner;
+        this.fd = fd;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    /** Short name for errors and logs: {@code recv}, {@code send}, ... */
+    public abstract String name();
+
+    public int fd() {
+        return fd;
+    }
+
+    // ---- completion form -------------------------------------------------------------------
+
+    /** Fills the SQE for the (next) submission. */
+    public abstract void prepare(Sqe sqe);
+
+    // ---- readiness form --------------------------------------------------------------------
+
+    /** The epoll events this op waits for: {@code EPOLLIN} or {@code EPOLLOUT}. */
+    public abstract int interest();
+
+    /** Performs the non-blocking syscall: a result, or {@code -errno} ({@code -EAGAIN}: not ready). */
+    public abstract long attempt();
+
+    // ---- shared ------------------------------------------------------------------------------
+
+    /**
+     * Takes a result: {@code res} is a count or {@code -errno}; {@code flags} are the CQE's
+     * flags (0 from the readiness form). Returns {@link #FINISHED}, {@link #RESUBMIT} or
+     * {@link #STILL_ARMED}.
+     */
+    public abstract int complete(long res, int flags);
+
+    /** Gives back whatever the op holds (buffers, a half-made socket). Called once, at the end. */
+    protected void releaseResources() {}
+
+    /** Completes the future with {@code value}, or disposes of the value if the user cancelled. */
+    protected final int deliver(T value) {
+        if (!super.complete(value)) {
+            discard(value);
+        }
+        releaseResources();
+        return FINISHED;
+    }
+
+    /** Disposes of a result nobody will take (the future was cancelled meanwhile). */
+    protected void discard(T value) {}
+
+    /** Ends the op with a failure of its syscall. */
+    protected final int fail(long res) {
+        return fail(new NativeIoException(failedCall(), (int) -res));
+    }
+
+    protected final int fail(Throwable cause) {
+        super.completeExceptionally(cause);
+        releaseResources();
+        return FINISHED;
+    }
+
+    /** How errors name this op's call, e.g. {@code recv} or {@code io_uring recv}. */
+    protected String failedCall() {
+        return name();
+    }
+
+    /** The op was cancelled in the kernel for {@link #cancelCause()}, or its deadline passed. */
+    public final void aborted() {
+        if (cancelCause != null) {
+            fail(cancelCause);
+        } else {
+            fail(new TimeoutException(name() + " timed out after "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+        }
+    }
+
+    /** Called once by the driver when the op has ended; tells the owner on the loop thread. */
+    public final void finished() {
+        if (owner != null) {
+            owner.opFinished(this);
+        }
+    }
+
+    /** True once cancel was asked for (by the user or by a close). */
+    public boolean cancelRequested() {
+        return cancelCause != null;
+    }
+
+    public Throwable cancelCause() {
+        return cancelCause;
+    }
+
+    /** Records why the kernel side is being cancelled; the first cause wins. */
+    public void cancelBecause(Throwable cause) {
+        if (cancelCause == null) {
+            cancelCause = cause;
+        }
+    }
+
+    public long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    /** Starts the deadline clock (at first submission); 0 means none. */
+    public long deadlineNanos() {
+        if (timeoutNanos > 0 && deadlineNanos == 0) {
+            deadlineNanos = System.nanoTime() + timeoutNanos;
+        }
+        return deadlineNanos;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        if (cancelled) {
+            context.requestCancel(this);
+        }
+        return cancelled;
+    }
+}

@@ -1,0 +1,27 @@
+package io.jring.op;
+
+import io.jring.IoBuffer;
+import io.jring.loop.BufferPool;
+
+/** What an operation may ask of the loop that runs it, whichever driver that loop has. */
+public interface OpContext {
+    BufferPool pool();
+
+    /** The provided-buffer group recv may select from, or -1 where the driver has none. */
+    int providedBufferGroup();
+
+    /** The provided buffer {@code bid} the kernel filled with {@code length} bytes, now the op's. */
+    IoBuffer takeProvidedBuffer(int bid, int length);
+
+    /** Whether registered (fixed) buffers may be used with the fixed-buffer opcodes. */
+    boolean fixedBuffersRegistered();
+
+    /** Whether the kernel takes multishot accept (io_uring, 5.19+). */
+    boolean multishotAccept();
+
+    /** Turns an accepted or connected socket into a connection owned by this loop. */
+    io.jring.Connection adopt(int fd);
+
+    /** Asks the loop (from any thread) to cancel the op in the kernel; its end arrives as usual. */
+    void requestCancel(Op<?> op);
+}

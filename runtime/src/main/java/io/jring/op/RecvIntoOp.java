@@ -1,0 +1,66 @@
+package io.jring.op;
+
+import static io.jring.bindings.IoUringConstants.IORING_OP_READ_FIXED;
+import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
+
+import io.jring.IoBuffer;
+import io.jring.bindings.LibC;
+import io.jring.bindings.Linux;
+
+/**
+ * recv into the caller's buffer, after its writer index; completes with the byte count, or -1
+ * at end of stream. A pooled buffer in registered memory is read with {@code READ_FIXED}, which
+ * spares the kernel pinning its pages for every call.
+ */
+public final class RecvIntoOp extends Op<Integer> {
+    private final IoBuffer into;
+
+    public RecvIntoOp(OpContext context, OpOwner owner, int fd, IoBuffer into, long timeoutNanos) {
+        super(context, owner, fd, timeoutNanos);
+        if (into.isEndOfStream() || into.writableBytes() == 0) {
+            throw new IllegalArgumentException("recv needs a buffer with writable space, got " + into);
+        }
+        this.into = into;
+        into.lendToKernel();
+    }
+
+    @Override
+    public String name() {
+        return "recv";
+    }
+
+    @Override
+    public void prepare(Sqe sqe) {
+        long address = into.segment().address() + into.writerIndex();
+        int fixedIndex = SendOp.fixedIndex(context, into);
+        if (fixedIndex >= 0) {
+            sqe.prep(IORING_OP_READ_FIXED, fd, address, into.writableBytes(), 0).bufIndex(fixedIndex);
+        } else {
+            sqe.prep(IORING_OP_RECV, fd, address, into.writableBytes(), 0);
+        }
+    }
+
+    @Override
+    public int interest() {
+        return Linux.EPOLLIN;
+    }
+
+    @Override
+    public long attempt() {
+        return LibC.recv(fd, into.writableSegment(), into.writableBytes(), 0);
+    }
+
+    @Override
+    public int complete(long res, int flags) {
+        if (res > 0) {
+            into.writerIndex(into.writerIndex() + (int) res);
+            return deliver((int) res);
+        }
+        return res == 0 ? deliver(-1) : fail(res);
+    }
+
+    @Override
+    protected void releaseResources() {
+        into.returnFromKernel();
+    }
+}

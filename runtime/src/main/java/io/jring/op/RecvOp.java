@@ -1,0 +1,101 @@
+package io.jring.op;
+
+import static io.jring.bindings.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
+import static io.jring.bindings.IoUringConstants.IORING_CQE_F_BUFFER;
+import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
+import static io.jring.bindings.IoUringConstants.IOSQE_BUFFER_SELECT;
+
+import io.jring.IoBuffer;
+import io.jring.bindings.Errno;
+import io.jring.bindings.LibC;
+import io.jring.bindings.Linux;
+
+/**
+ * recv into a pooled buffer the op picks. On io_uring with a provided-buffer ring, the kernel
+ * picks the buffer only when data arrives ({@code IOSQE_BUFFER_SELECT}), so a connection
+ * waiting for data holds no memory; otherwise the op takes a block from the pool up front.
+ */
+public final class RecvOp extends Op<IoBuffer> {
+    private IoBuffer held;
+    private boolean selectBuffer;
+
+    public RecvOp(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
+        super(context, owner, fd, timeoutNanos);
+        this.selectBuffer = context.providedBufferGroup() >= 0;
+    }
+
+    @Override
+    public String name() {
+        return "recv";
+    }
+
+    @Override
+    public void prepare(Sqe sqe) {
+        if (selectBuffer) {
+            sqe.prep(IORING_OP_RECV, fd, 0, context.pool().blockSize(), 0)
+                    .sqeFlags(IOSQE_BUFFER_SELECT)
+                    .bufIndex(context.providedBufferGroup());
+        } else {
+            IoBuffer buffer = holdBuffer();
+            sqe.prep(IORING_OP_RECV, fd, buffer.segment().address(), buffer.capacity(), 0);
+        }
+    }
+
+    @Override
+    public int interest() {
+        return Linux.EPOLLIN;
+    }
+
+    @Override
+    public long attempt() {
+        IoBuffer buffer = holdBuffer();
+        return LibC.recv(fd, buffer.segment(), buffer.capacity(), 0);
+    }
+
+    @Override
+    public int complete(long res, int flags) {
+        if (res > 0) {
+            IoBuffer received;
+            if ((flags & IORING_CQE_F_BUFFER) != 0) {
+                received = context.takeProvidedBuffer(flags >>> IORING_CQE_BUFFER_SHIFT, (int) res);
+            } else {
+                received = held;
+                held = null;
+                received.returnFromKernel();
+                received.writerIndex((int) res);
+            }
+            return deliver(received);
+        }
+        if (res == 0) {
+            return deliver(IoBuffer.END_OF_STREAM);
+        }
+        if (res == -Errno.ENOBUFS && selectBuffer) {
+            // Every provided buffer is with users right now: go on with a block of our own.
+            selectBuffer = false;
+            return RESUBMIT;
+        }
+        return fail(res);
+    }
+
+    @Override
+    protected void discard(IoBuffer value) {
+        value.release();
+    }
+
+    @Override
+    protected void releaseResources() {
+        if (held != null) {
+            held.returnFromKernel();
+            held.release();
+            held = null;
+        }
+    }
+
+    private IoBuffer holdBuffer() {
+        if (held == null) {
+            held = context.pool().acquire();
+            held.lendToKernel();
+        }
+        return held;
+    }
+}

@@ -1,0 +1,60 @@
+package io.jring.spi;
+
+import io.jring.Backend;
+import io.jring.IoBuffer;
+import io.jring.op.Op;
+
+/**
+ * One loop's kernel interface: the io_uring proactor or the epoll reactor. A driver is used
+ * only from its loop's thread, except {@link #wakeup()}. Operations know nothing of drivers;
+ * a driver runs an op's completion form or its readiness form and hands results back through
+ * {@link Op#complete}, {@link Op#aborted} and, exactly once at the very end, {@link Op#finished}.
+ */
+public interface Driver {
+    Backend backend();
+
+    /** Starts an operation (loop thread). */
+    void submit(Op<?> op);
+
+    /**
+     * Cancels an operation this driver is running (loop thread). Its end still arrives through
+     * the usual path, once the kernel confirms. Returns false if the op is not running here.
+     */
+    boolean cancel(Op<?> op);
+
+    /**
+     * Pushes submissions to the kernel and dispatches every result that is ready; when
+     * {@code mayBlock}, first waits until there is at least one result or a {@link #wakeup()}.
+     */
+    void poll(boolean mayBlock);
+
+    /** Interrupts a blocked {@link #poll} from any thread. */
+    void wakeup();
+
+    /** Operations submitted and not yet finished. */
+    int inFlight();
+
+    /** The provided-buffer group for recv, or -1 when the driver has none. */
+    default int providedBufferGroup() {
+        return -1;
+    }
+
+    /** Takes provided buffer {@code bid}, filled by the kernel with {@code length} bytes. */
+    default IoBuffer takeProvidedBuffer(int bid, int length) {
+        throw new UnsupportedOperationException("no provided buffers in " + backend());
+    }
+
+    default boolean fixedBuffersRegistered() {
+        return false;
+    }
+
+    default boolean multishotAccept() {
+        return false;
+    }
+
+    /** One line of what this driver runs with, for logs and {@code doctor}. */
+    String describe();
+
+    /** Frees the driver's kernel objects. Called on the loop thread once {@link #inFlight()} is 0. */
+    void close();
+}

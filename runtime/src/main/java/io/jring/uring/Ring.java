@@ -1,0 +1,189 @@
+package io.jring.uring;
+
+import static io.jring.bindings.LibUringLayouts.CQ_CQES;
+import static io.jring.bindings.LibUringLayouts.CQ_KHEAD;
+import static io.jring.bindings.LibUringLayouts.CQ_KTAIL;
+import static io.jring.bindings.LibUringLayouts.CQ_RING_ENTRIES;
+import static io.jring.bindings.LibUringLayouts.CQ_RING_MASK;
+import static io.jring.bindings.LibUringLayouts.RING_FD;
+import static io.jring.bindings.LibUringLayouts.SQ_ARRAY;
+import static io.jring.bindings.LibUringLayouts.SQ_KHEAD;
+import static io.jring.bindings.LibUringLayouts.SQ_KTAIL;
+import static io.jring.bindings.LibUringLayouts.SQ_RING_ENTRIES;
+import static io.jring.bindings.LibUringLayouts.SQ_RING_MASK;
+import static io.jring.bindings.LibUringLayouts.SQ_SQES;
+
+import io.jring.NativeIoException;
+import io.jring.bindings.IoUringAbi;
+import io.jring.bindings.IoUringConstants;
+import io.jring.bindings.LibC;
+import io.jring.bindings.LibUring;
+import io.jring.bindings.LibUringLayouts;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The two queues of one io_uring, read and written from Java. liburing sets the ring up and
+ * maps it; after that the hot path never calls into liburing: SQEs are written here, the SQ
+ * tail is published with a release store, {@code io_uring_enter} is called directly, and CQEs
+ * are read after an acquire load of the CQ tail, exactly as liburing's inline helpers do.
+ */
+final class Ring {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    final MemorySegment struct;  // liburing's struct io_uring
+    final int fd;
+    final int flags;
+    final int features;
+    private final MemorySegment sqHead;
+    private final MemorySegment sqTail;
+    private final MemorySegment sqArray;
+    private final MemorySegment sqes;
+    private final int sqMask;
+    final int sqEntries;
+    private final MemorySegment cqHead;
+    private final MemorySegment cqTail;
+    private final MemorySegment cqes;
+    private final int cqMask;
+    final int cqEntries;
+    private int sqeTail;
+    private boolean exited;
+
+    /** Flag sets tried in order, strongest first; the kernel says EINVAL to what it lacks. */
+    private static final int[] SETUP_FLAG_CANDIDATES = {
+        IoUringConstants.IORING_SETUP_SINGLE_ISSUER | IoUringConstants.IORING_SETUP_DEFER_TASKRUN
+                | IoUringConstants.IORING_SETUP_COOP_TASKRUN | IoUringConstants.IORING_SETUP_SUBMIT_ALL,
+        IoUringConstants.IORING_SETUP_SINGLE_ISSUER | IoUringConstants.IORING_SETUP_DEFER_TASKRUN
+                | IoUringConstants.IORING_SETUP_SUBMIT_ALL,
+        IoUringConstants.IORING_SETUP_SINGLE_ISSUER | IoUringConstants.IORING_SETUP_COOP_TASKRUN
+                | IoUringConstants.IORING_SETUP_SUBMIT_ALL,
+        IoUringConstants.IORING_SETUP_COOP_TASKRUN | IoUringConstants.IORING_SETUP_SUBMIT_ALL,
+        IoUringConstants.IORING_SETUP_SUBMIT_ALL,
+        0,
+    };
+
+    /** Sets a ring up on the calling thread (with SINGLE_ISSUER, the only thread that may submit). */
+    static Ring open(Arena arena, int entries) throws NativeIoException {
+        MemorySegment struct = arena.allocate(LibUringLayouts.RING);
+        MemorySegment params = arena.allocate(IoUringAbi.PARAMS);
+        int res = -1;
+        for (int candidate : SETUP_FLAG_CANDIDATES) {
+            params.fill((byte) 0);
+            params.set(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_FLAGS, candidate | IoUringConstants.IORING_SETUP_CQSIZE);
+            params.set(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_CQ_ENTRIES, entries * 4);
+            res = LibUring.queueInitParams(entries, struct, params);
+            if (res != -io.jring.bindings.Errno.EINVAL) {
+                break;
+            }
+        }
+        if (res < 0) {
+            throw new NativeIoException("io_uring_queue_init_params", res);
+        }
+        return new Ring(struct, params.get(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_FEATURES));
+    }
+
+    private Ring(MemorySegment struct, int features) {
+        this.struct = struct;
+        this.fd = struct.get(ValueLayout.JAVA_INT, RING_FD);
+        this.flags = struct.get(ValueLayout.JAVA_INT, LibUringLayouts.RING_FLAGS);
+        this.features = features;
+        this.sqEntries = struct.get(ValueLayout.JAVA_INT, SQ_RING_ENTRIES);
+        this.sqMask = struct.get(ValueLayout.JAVA_INT, SQ_RING_MASK);
+        this.cqEntries = struct.get(ValueLayout.JAVA_INT, CQ_RING_ENTRIES);
+        this.cqMask = struct.get(ValueLayout.JAVA_INT, CQ_RING_MASK);
+        this.sqHead = pointer(SQ_KHEAD, 4);
+        this.sqTail = pointer(SQ_KTAIL, 4);
+        this.sqArray = pointer(SQ_ARRAY, 4L * sqEntries);
+        this.sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
+        this.cqHead = pointer(CQ_KHEAD, 4);
+        this.cqTail = pointer(CQ_KTAIL, 4);
+        this.cqes = pointer(CQ_CQES, IoUringAbi.CQE_SIZE * cqEntries);
+        this.sqeTail = (int) INT.getAcquire(sqTail, 0L);
+    }
+
+    private MemorySegment pointer(long offset, long size) {
+        return struct.get(ValueLayout.ADDRESS, offset).reinterpret(size);
+    }
+
+    MemorySegment sqes() {
+        return sqes;
+    }
+
+    /** Free SQE slots right now. */
+    int sqSpace() {
+        return sqEntries - (sqeTail - (int) INT.getAcquire(sqHead, 0L));
+    }
+
+    /** SQEs written and not yet handed to the kernel. */
+    int unsubmitted() {
+        return sqeTail - (int) INT.getAcquire(sqHead, 0L);
+    }
+
+    /** Claims the next SQE, zeroed, and returns its byte offset in {@link #sqes()}; the caller has checked space. */
+    long nextSqe() {
+        int index = sqeTail & sqMask;
+        // liburing maps SQ slots to SQEs one to one; writing the slot keeps that true whatever set it up.
+        sqArray.setAtIndex(ValueLayout.JAVA_INT, index, index);
+        sqeTail++;
+        long offset = index * IoUringAbi.SQE_SIZE;
+        for (long i = 0; i < IoUringAbi.SQE_SIZE; i += 8) {
+            sqes.set(ValueLayout.JAVA_LONG, offset + i, 0L);
+        }
+        return offset;
+    }
+
+    /**
+     * Publishes the SQ tail and calls io_uring_enter. With {@code GETEVENTS} the kernel also runs
+     * deferred completion work; {@code minComplete > 0} blocks until that many CQEs are posted.
+     * Returns SQEs consumed, or -errno (EINTR, EBUSY and EAGAIN are the caller's to ride out).
+     */
+    int enter(int minComplete, boolean getEvents) {
+        INT.setRelease(sqTail, 0L, sqeTail);
+        int toSubmit = unsubmitted();
+        int enterFlags = getEvents || minComplete > 0 ? IoUringConstants.IORING_ENTER_GETEVENTS : 0;
+        return LibC.ioUringEnter(fd, toSubmit, minComplete, enterFlags);
+    }
+
+    int cqHead() {
+        return (int) INT.get(cqHead, 0L);
+    }
+
+    /** Acquire: the CQEs before the tail are fully written once we see it. */
+    int cqTail() {
+        return (int) INT.getAcquire(cqTail, 0L);
+    }
+
+    int cqReady() {
+        return cqTail() - cqHead();
+    }
+
+    long cqeOffset(int head) {
+        return (head & cqMask) * IoUringAbi.CQE_SIZE;
+    }
+
+    long cqeUserData(long offset) {
+        return cqes.get(ValueLayout.JAVA_LONG, offset + IoUringAbi.CQE_USER_DATA);
+    }
+
+    int cqeRes(long offset) {
+        return cqes.get(ValueLayout.JAVA_INT, offset + IoUringAbi.CQE_RES);
+    }
+
+    int cqeFlags(long offset) {
+        return cqes.get(ValueLayout.JAVA_INT, offset + IoUringAbi.CQE_FLAGS);
+    }
+
+    /** Release: hands CQ slots back to the kernel only after we read them. */
+    void cqAdvanceTo(int head) {
+        INT.setRelease(cqHead, 0L, head);
+    }
+
+    void exit() {
+        if (!exited) {
+            exited = true;
+            LibUring.queueExit(struct);
+        }
+    }
+}
