@@ -34,7 +34,7 @@ public final class IoUringConstants {
     public static final int IORING_OP_SOCKET = 45;
     public static final int IORING_OP_SEND_ZC = 47;
 
-    /** Every opcode name up to SENDMSG_ZC, indexed by value, for {@code doctor}'s probe listing. */
+    /** Opcode names by value (through kernel 6.18's PIPE), for {@code doctor}'s probe listing. */
     public static final List<String> OPCODE_NAMES = List.of(
             "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "POLL_ADD",
             "POLL_REMOVE", "SYNC_FILE_RANGE", "SENDMSG", "RECVMSG", "TIMEOUT", "TIMEOUT_REMOVE",
@@ -43,7 +43,9 @@ public final class IoUringConstants {
             "OPENAT2", "EPOLL_CTL", "SPLICE", "PROVIDE_BUFFERS", "REMOVE_BUFFERS", "TEE",
             "SHUTDOWN", "RENAMEAT", "UNLINKAT", "MKDIRAT", "SYMLINKAT", "LINKAT", "MSG_RING",
             "FSETXATTR", "SETXATTR", "FGETXATTR", "GETXATTR", "SOCKET", "URING_CMD", "SEND_ZC",
-            "SENDMSG_ZC");
+            "SENDMSG_ZC", "READ_MULTISHOT", "WAITID", "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_WAITV",
+            "FIXED_FD_INSTALL", "FTRUNCATE", "BIND", "LISTEN", "RECV_ZC", "EPOLL_WAIT", "READV_FIXED",
+            "WRITEV_FIXED", "PIPE");
 
     // sqe->flags
     public static final int IOSQE_FIXED_FILE = 1 << 0;

@@ -1,0 +1,120 @@
+package io.jring.diag;
+
+import io.jring.IoRuntime;
+import io.jring.IoRuntimeOptions;
+import io.jring.bindings.IoUringConstants;
+import io.jring.bindings.LibC;
+import io.jring.bindings.LibUring;
+import io.jring.bindings.Linux;
+import io.jring.bindings.SocketLayouts;
+import io.jring.select.BackendChoice;
+import io.jring.select.BackendSelection;
+import io.jring.uring.UringProbe;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./jring doctor}: what this machine offers jring, one fact a line, ending with the
+ * backend the runtime would choose and why. Exits 1 when no runtime can open (for example
+ * io_uring is required but refused).
+ */
+public final class Doctor {
+    private Doctor() {}
+
+    public static void main(String[] args) {
+        UringProbe probe = UringProbe.run();
+        line("kernel", readOr("/proc/sys/kernel/osrelease", "unknown"));
+        line("kernel.io_uring_disabled", readOr("/proc/sys/kernel/io_uring_disabled", "absent (kernel before 6.6)"));
+        line("liburing", liburing(probe.library()));
+        line("io_uring_setup", !probe.library().loaded() ? "not tried (liburing not loaded)"
+                : probe.setupErrno() == 0 ? "ok" : "failed: " + probe.setupErrnoName());
+        if (probe.setupSucceeded()) {
+            line("io_uring ops", opNames(probe));
+            line("io_uring features", featureNames(probe.features()));
+            List<String> missing = probe.missingOps();
+            line("io_uring ops jring needs", missing.isEmpty() ? "all present" : "missing " + String.join(", ", missing));
+        }
+        line("RLIMIT_MEMLOCK", rlimit(Linux.RLIMIT_MEMLOCK, true));
+        line("RLIMIT_NOFILE", rlimit(Linux.RLIMIT_NOFILE, false));
+        line("jdk", Runtime.version().toString() + " (" + System.getProperty("java.home") + ")");
+        int status = 0;
+        try {
+            BackendChoice choice = BackendSelection.choose(BackendSelection.forced(java.util.Optional.empty()),
+                    IoRuntimeOptions.defaults().requireUring(), () -> probe);
+            try (IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1))) {
+                line("loop", runtime.describeLoops().getFirst().substring(3));
+            } catch (IOException | RuntimeException e) {
+                line("loop", "cannot open: " + e.getMessage());
+                status = 1;
+            }
+            line("backend", choice.describe());
+        } catch (IOException | RuntimeException e) {
+            line("backend", "none (" + e.getMessage() + ")");
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    private static void line(String name, String value) {
+        System.out.println(name + ": " + value);
+    }
+
+    private static String liburing(LibUring.Availability library) {
+        if (!library.loaded()) {
+            return "not loadable (" + library.failure() + "; install liburing2)";
+        }
+        return "loaded " + library.path().map(Path::toString).orElse(library.requested())
+                + library.version().map(v -> " (version " + v + ")").orElse("");
+    }
+
+    private static String opNames(UringProbe probe) {
+        List<String> names = new ArrayList<>();
+        for (int op : probe.supportedOps()) {
+            names.add(IoUringConstants.opcodeName(op));
+        }
+        return names.size() + " supported: " + String.join(" ", names);
+    }
+
+    private static String featureNames(int features) {
+        List<String> names = new ArrayList<>();
+        for (int bit = 0; bit < 32; bit++) {
+            if ((features & (1 << bit)) != 0) {
+                names.add(bit < IoUringConstants.FEATURE_NAMES.size() ? IoUringConstants.FEATURE_NAMES.get(bit) : "bit" + bit);
+            }
+        }
+        return String.join(" ", names);
+    }
+
+    private static String rlimit(int resource, boolean bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment limit = arena.allocate(SocketLayouts.RLIMIT);
+            int res = LibC.getrlimit(resource, limit);
+            if (res < 0) {
+                return "unknown (getrlimit: " + io.jring.bindings.Errno.name(res) + ")";
+            }
+            return amount(limit.get(ValueLayout.JAVA_LONG, 0), bytes) + " soft, "
+                    + amount(limit.get(ValueLayout.JAVA_LONG, 8), bytes) + " hard";
+        }
+    }
+
+    private static String amount(long value, boolean bytes) {
+        if (value == Linux.RLIM_INFINITY) {
+            return "unlimited";
+        }
+        return bytes ? value / 1024 + " KiB" : Long.toString(value);
+    }
+
+    private static String readOr(String file, String fallback) {
+        try {
+            return Files.readString(Path.of(file)).trim();
+        } catch (IOException e) {
+            return fallback;
+        }
+    }
+}
