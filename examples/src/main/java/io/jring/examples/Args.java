@@ -27,6 +27,21 @@ public final class Args {
         return args;
     }
 
+    /** The body of an example's main. */
+    public interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs an example; bad options and I/O failures end it with one clear line and exit status 1. */
+    public static void runOrExplain(String example, Body body) throws Exception {
+        try {
+            body.run();
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            System.err.println(example + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
     public String get(String name, String fallback) {
         return values.getOrDefault(name, fallback);
     }

@@ -14,6 +14,10 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class EchoServer {
     public static void main(String[] argv) throws Exception {
+        Args.runOrExplain("echo", () -> serve(argv));
+    }
+
+    private static void serve(String[] argv) throws Exception {
         Args args = Args.parse(argv, "port", "host", "backend", "threads");
         InetSocketAddress address = new InetSocketAddress(args.get("host", "127.0.0.1"), args.getInt("port", 7000));
         CountDownLatch stopped = new CountDownLatch(1);
