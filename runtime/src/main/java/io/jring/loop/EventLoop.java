@@ -127,13 +127,16 @@ public final class EventLoop implements OpContext, Executor {
         try {
             loop();
         } catch (Throwable t) {
-            System.getLogger("io.jring").log(System.Logger.Level.ERROR, "event loop " + index + " crashed", t);
+            // Operations may still be in the kernel: leak the ring and the pool rather than free
+            // memory the kernel could still write into.
+            System.getLogger("io.jring").log(System.Logger.Level.ERROR, "event loop " + index
+                    + " crashed; its ring and buffers are left allocated", t);
             terminated.completeExceptionally(t);
-        } finally {
-            driver.close();
-            pool.close();
-            terminated.complete(null);
+            return;
         }
+        driver.close();
+        pool.close();
+        terminated.complete(null);
     }
 
     private void loop() {
