@@ -9,7 +9,6 @@ import io.jring.select.BackendSelection;
 import io.jring.spi.DriverFactory;
 import io.jring.spi.DriverSettings;
 import io.jring.uring.UringDriverFactory;
-import io.jring.uring.UringProbe;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -67,7 +66,7 @@ public final class IoRuntime implements AutoCloseable {
 
     public static IoRuntime open(IoRuntimeOptions options) throws IOException {
         BackendChoice choice = BackendSelection.choose(BackendSelection.forced(options.backend()),
-                options.requireUring(), UringProbe::run);
+                options.requireUring(), BackendSelection::probe);
         choice.reason().ifPresent(reason -> LOG.log(System.Logger.Level.INFO,
                 "jring backend: " + choice.backend() + " (" + reason + ")"));
         DriverFactory factory = factoryFor(choice.backend());

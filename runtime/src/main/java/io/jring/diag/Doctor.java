@@ -28,7 +28,7 @@ public final class Doctor {
     private Doctor() {}
 
     public static void main(String[] args) {
-        UringProbe probe = UringProbe.run();
+        UringProbe probe = BackendSelection.probe();
         line("kernel", readOr("/proc/sys/kernel/osrelease", "unknown"));
         line("kernel.io_uring_disabled", readOr("/proc/sys/kernel/io_uring_disabled", "absent (kernel before 6.6)"));
         line("liburing", liburing(probe.library()));

@@ -62,6 +62,25 @@ public final class BackendSelection {
         return new BackendChoice(Backend.EPOLL, refusal);
     }
 
+    /**
+     * Probes the kernel. {@code -Djring.probe.hideOps=RECV,SEND} removes opcodes from the answer,
+     * so anyone (tests, {@code doctor}) can see what jring does on a kernel that lacks them.
+     */
+    public static UringProbe probe() {
+        UringProbe probe = UringProbe.run();
+        String hidden = System.getProperty("jring.probe.hideOps", "");
+        for (String name : hidden.split(",")) {
+            if (!name.isBlank()) {
+                int opcode = io.jring.bindings.IoUringConstants.OPCODE_NAMES.indexOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+                if (opcode < 0) {
+                    throw new IllegalArgumentException("jring.probe.hideOps: unknown opcode " + name);
+                }
+                probe = probe.without(opcode);
+            }
+        }
+        return probe;
+    }
+
     /** Why io_uring cannot run here, if it cannot; throws for errors that are not a refusal. */
     static Optional<String> refusal(UringProbe probe) throws IOException {
         if (!probe.library().loaded()) {
