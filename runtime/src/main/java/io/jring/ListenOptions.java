@@ -4,7 +4,8 @@ package io.jring;
  * How to listen.
  *
  * @param backlog      the accept queue length passed to listen(2)
- * @param reusePort    one socket per loop with SO_REUSEPORT (default), or one shared socket on loop 0
+ * @param reusePort    one socket per loop with SO_REUSEPORT (default), or one socket shared by all
+ *                     loops (the epoll driver then registers it with EPOLLEXCLUSIVE)
  * @param reuseAddress SO_REUSEADDR, so a restarted server can bind while old connections linger
  */
 public record ListenOptions(int backlog, boolean reusePort, boolean reuseAddress) {

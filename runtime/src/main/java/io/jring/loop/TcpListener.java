@@ -19,28 +19,34 @@ import java.util.function.Consumer;
 /**
  * With SO_REUSEPORT (the default) one listening socket per loop, all on one port: the kernel
  * hashes each new connection to one socket, so exactly one loop wakes for it. Without it, one
- * socket on the first loop, whose connections then all live on that loop.
+ * socket shared by every loop; the epoll driver then registers it with EPOLLEXCLUSIVE so that a
+ * new connection wakes one loop, not all of them (the seed article's thundering-herd table).
  */
 public final class TcpListener implements Listener {
     private final List<ListenSocket> sockets;
     private final InetSocketAddress localAddress;
     private final AtomicInteger nextSocket = new AtomicInteger();
 
-    /** One loop's listening socket and the accepts running on it. */
+    /** One loop's view of a listening socket and the accepts it runs there. */
     private static final class ListenSocket extends OpSet {
         final int fd;
         final CompletableFuture<Void> closed = new CompletableFuture<>();
+        /** Loops still using {@link #fd}: a shared socket is closed when the last one is done. */
+        private final AtomicInteger users;
 
-        ListenSocket(EventLoop loop, int fd) {
+        ListenSocket(EventLoop loop, int fd, AtomicInteger users) {
             super(loop, "listener");
             this.fd = fd;
+            this.users = users;
         }
 
         @Override
         void drained() {
             super.drained();
             if (!closed.isDone()) {
-                LibC.close(fd);
+                if (users.decrementAndGet() == 0) {
+                    LibC.close(fd);
+                }
                 closed.complete(null);
             }
         }
@@ -53,11 +59,11 @@ public final class TcpListener implements Listener {
 
     public static TcpListener open(List<EventLoop> loops, InetSocketAddress address, ListenOptions options)
             throws NativeIoException {
-        List<EventLoop> owners = options.reusePort() ? loops : loops.subList(0, 1);
+        int socketCount = options.reusePort() ? loops.size() : 1;
         List<Integer> fds = new ArrayList<>();
         InetSocketAddress bound = address;
         try {
-            for (int i = 0; i < owners.size(); i++) {
+            for (int i = 0; i < socketCount; i++) {
                 // The first bind may pick an ephemeral port; the others must join that port.
                 int fd = Sockets.listen(bound, options.reuseAddress(), options.reusePort(), options.backlog());
                 fds.add(fd);
@@ -70,8 +76,13 @@ public final class TcpListener implements Listener {
             throw e;
         }
         List<ListenSocket> sockets = new ArrayList<>();
-        for (int i = 0; i < owners.size(); i++) {
-            sockets.add(new ListenSocket(owners.get(i), fds.get(i)));
+        AtomicInteger sharedUsers = new AtomicInteger(loops.size());
+        for (int i = 0; i < loops.size(); i++) {
+            if (options.reusePort()) {
+                sockets.add(new ListenSocket(loops.get(i), fds.get(i), new AtomicInteger(1)));
+            } else {
+                sockets.add(new ListenSocket(loops.get(i), fds.getFirst(), sharedUsers));
+            }
         }
         return new TcpListener(sockets, bound);
     }
