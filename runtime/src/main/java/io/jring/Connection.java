@@ -62,7 +62,11 @@ public interface Connection {
         return send(MemorySegment.ofArray(bytes));
     }
 
-    /** Gathers several buffers into one sendmsg; takes ownership of all of them. */
+    /**
+     * Gathers several buffers into one sendmsg; takes ownership of all of them. Takes up to
+     * {@code min(1024, (bufferSize - 56) / 16)} buffers (1020 with the default 16 KiB buffers);
+     * more fail the future with IllegalArgumentException, and the buffers are still released.
+     */
     CompletableFuture<Void> sendv(IoBuffer... buffers);
 
     /** Half-close: sends FIN after every send queued before it; receiving still works. */

@@ -24,8 +24,9 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
         require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
         require(Integer.bitCount(ringEntries) == 1 && ringEntries <= 32768,
                 "ringEntries must be a power of two up to 32768, got " + ringEntries);
-        require(bufferSize >= 64 && Integer.bitCount(bufferSize) == 1,
-                "bufferSize must be a power of two >= 64, got " + bufferSize);
+        // 4 KiB at least: a sendv keeps its msghdr and iovecs in one block (252 of them at 4 KiB).
+        require(bufferSize >= 4096 && bufferSize <= (1 << 24) && Integer.bitCount(bufferSize) == 1,
+                "bufferSize must be a power of two from 4096 to 16 MiB, got " + bufferSize);
         require(buffersPerLoop >= 16, "buffersPerLoop must be >= 16, got " + buffersPerLoop);
         require(Integer.bitCount(providedBuffers) == 1 && providedBuffers <= 32768 && providedBuffers < buffersPerLoop,
                 "providedBuffers must be a power of two below buffersPerLoop, got " + providedBuffers);

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * An example (or doctor) running as its own JVM, the way a user starts it: same JDK, same
  * class path, stdout and stderr merged and collected line by line. Closing it kills the process.
  */
-final class ExampleProcess implements AutoCloseable {
+public final class ExampleProcess implements AutoCloseable {
     private final Process process;
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
@@ -44,7 +44,7 @@ final class ExampleProcess implements AutoCloseable {
      * Starts {@code mainClass} with JVM {@code properties} (name=value) and extra environment.
      * The child never inherits JRING_REQUIRE_URING or JRING_BACKEND from CI unless given here.
      */
-    static ExampleProcess start(String mainClass, List<String> properties, Map<String, String> env, String... args)
+    public static ExampleProcess start(String mainClass, List<String> properties, Map<String, String> env, String... args)
             throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
@@ -64,7 +64,7 @@ final class ExampleProcess implements AutoCloseable {
     }
 
     /** Waits for a line containing {@code text}; fails with everything printed so far. */
-    String awaitLine(String text, Duration timeout) throws InterruptedException {
+    public String awaitLine(String text, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
@@ -82,7 +82,7 @@ final class ExampleProcess implements AutoCloseable {
     }
 
     /** Waits for the process to exit and returns everything it printed. */
-    String awaitExit(Duration timeout) throws InterruptedException {
+    public String awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("process did not exit within " + timeout + "; output:\n" + output());
@@ -91,7 +91,7 @@ final class ExampleProcess implements AutoCloseable {
         return output();
     }
 
-    int exitValue() {
+    public int exitValue() {
         return process.exitValue();
     }
 
@@ -109,7 +109,7 @@ final class ExampleProcess implements AutoCloseable {
     }
 
     /** A port that was free a moment ago (the OS hands out ephemeral ports in sequence). */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Clients nobody here wrote: nc and a Python socket script, run as processes. */
-final class ExternalClients {
+public final class ExternalClients {
     private ExternalClients() {}
 
     /** Runs a command with {@code input} on stdin; returns stdout; fails on a non-zero exit or a hang. */
-    static String run(List<String> command, byte[] input, int timeoutSeconds) throws IOException, InterruptedException {
+    public static String run(List<String> command, byte[] input, int timeoutSeconds) throws IOException, InterruptedException {
         Process process;
         try {
             process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -33,13 +33,13 @@ final class ExternalClients {
     }
 
     /** nc sends stdin, half-closes (-N) and prints what comes back until the server closes. */
-    static String nc(int port, String text) throws IOException, InterruptedException {
+    public static String nc(int port, String text) throws IOException, InterruptedException {
         return run(List.of("nc", "-N", "-w", "10", "127.0.0.1", Integer.toString(port)),
                 text.getBytes(StandardCharsets.ISO_8859_1), 20);
     }
 
     /** A Python client that sends random payloads of the given sizes and checks every echoed byte. */
-    static String pythonEcho(int port, int... sizes) throws IOException, InterruptedException {
+    public static String pythonEcho(int port, int... sizes) throws IOException, InterruptedException {
         String script = """
                 import os, socket, sys
                 port = int(sys.argv[1])

@@ -84,6 +84,14 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> sendv(IoBuffer... buffers) {
+        int max = SendvOp.maxBuffers(loop.pool().blockSize());
+        if (buffers.length == 0 || buffers.length > max) {
+            for (IoBuffer buffer : buffers) {
+                buffer.release(); // sendv owns them even when it refuses them
+            }
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "sendv takes 1 to " + max + " buffers, got " + buffers.length));
+        }
         return enqueue(sends, new SendvOp(loop, this, fd, buffers.clone(), 0));
     }
 

@@ -1,0 +1,46 @@
+package io.jring.examples.http;
+
+import io.jring.IoRuntime;
+import io.jring.Listener;
+import io.jring.examples.Args;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * An HTTP/1.1 server on jring's CompletableFuture API: keep-alive, pipelining, chunked request
+ * bodies, static files, and a clear error (then a close) for every kind of bad input.
+ *
+ * <pre>./jring example http --port 8080 [--backend io_uring|epoll] [--threads N] [--host 127.0.0.1]
+ *     [--root DIR] [--max-body BYTES] [--header-timeout-ms MS] [--max-unsent BYTES] [--send-timeout-ms MS]</pre>
+ *
+ * Routes: {@code GET /} (Hello, World!), {@code GET /json}, {@code POST /echo}, and files under
+ * {@code --root}. Each connection is an {@link HttpConnection} on the loop that accepted it.
+ */
+public final class HttpServer {
+    public static void main(String[] argv) throws Exception {
+        Args.runOrExplain("http", () -> serve(argv));
+    }
+
+    private static void serve(String[] argv) throws Exception {
+        Args args = Args.parse(argv, ServerConfig.OPTIONS);
+        ServerConfig config = ServerConfig.from(args);
+        Routes routes = new Routes(config.files());
+        InetSocketAddress address = new InetSocketAddress(args.get("host", "127.0.0.1"), args.getInt("port", 8080));
+        CountDownLatch stopped = new CountDownLatch(1);
+        try (IoRuntime runtime = IoRuntime.open(args.runtimeOptions())) {
+            Listener listener = runtime.listen(address);
+            listener.onAccept(connection -> new HttpConnection(connection, config, routes).start());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                listener.close().join();
+                runtime.close(); // closes every connection and waits for the kernel to return their buffers
+                stopped.countDown();
+            }));
+            System.out.println("http listening on " + listener.localAddress() + " backend=" + runtime.backend()
+                    + runtime.fallbackReason().map(r -> " (" + r + ")").orElse("")
+                    + (config.files() == null ? "" : " root=" + config.files().root()));
+            stopped.await();
+        }
+    }
+
+    private HttpServer() {}
+}
