@@ -1,0 +1,548 @@
+package io.jring.epoll;
+
+import static io.jring.bindings.Linux.EPOLLERR;
+import static io.jring.bindings.Linux.EPOLLET;
+import static io.jring.bindings.Linux.EPOLLEXCLUSIVE;
+import static io.jring.bindings.Linux.EPOLLHUP;
+import static io.jring.bindings.Linux.EPOLLIN;
+import static io.jring.bindings.Linux.EPOLLOUT;
+import static io.jring.bindings.Linux.EPOLLRDHUP;
+import static io.jring.bindings.Linux.EPOLL_CTL_ADD;
+import static io.jring.bindings.Linux.EPOLL_CTL_DEL;
+import static io.jring.bindings.SocketLayouts.EPOLL_DATA;
+import static io.jring.bindings.SocketLayouts.EPOLL_EVENTS;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+import io.jring.Backend;
+import io.jring.NativeIoException;
+import io.jring.bindings.Errno;
+import io.jring.bindings.LibC;
+import io.jring.bindings.Linux;
+import io.jring.bindings.SocketLayouts;
+import io.jring.op.AcceptStreamOp;
+import io.jring.op.Op;
+import io.jring.spi.Driver;
+import io.jring.spi.DriverSettings;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.PriorityQueue;
+
+/**
+ * The epoll reactor: one epoll fd per loop. An op is first tried at once (a send usually goes
+ * straight into the socket buffer, which saves an epoll_wait round trip); only when its
+ * syscall answers EAGAIN does it park on its descriptor, until epoll says the descriptor is
+ * ready and the syscall is tried again.
+ *
+ * <p><b>Edge-triggered.</b> A connection's descriptor is added with {@code EPOLLIN | EPOLLOUT |
+ * EPOLLRDHUP | EPOLLET} and stays in the set: no EPOLL_CTL_MOD to switch interest per
+ * operation (as EPOLLONESHOT would need), and no wakeups for a readable socket nobody is
+ * reading (level triggering would report it on every wait). Edge triggering loses nothing here
+ * because an op parks only after its syscall said EAGAIN, and parked ops are served until one
+ * says EAGAIN again: every later change of readiness is a new edge. When serving stops early
+ * (the work budget ran out) the descriptor goes to a backlog that the next {@link #poll}
+ * serves without waiting for an edge.
+ *
+ * <p><b>Reused descriptor numbers.</b> The kernel drops a descriptor from the epoll set when
+ * it is closed, and the number may come back as another socket. A registration is trusted
+ * only while ops are parked on it (their owner keeps the descriptor open meanwhile); an op
+ * that parks on an idle descriptor, or while another op of it is inside {@code complete} (a
+ * failed connect closes its own socket there), re-registers with EPOLL_CTL_ADD: EEXIST means
+ * the same open file is still registered, success means the number is a new file. Events
+ * carry the fd and a generation in their data, so events of a registration that was replaced
+ * in the meantime are recognized and dropped. That ADD is the one epoll_ctl on the hot path
+ * (a request/response connection pays it once per request whose recv has to wait); a hook
+ * telling the driver that the runtime is about to close a descriptor would make it unneeded.
+ *
+ * <p><b>Listening sockets</b> (recognized by their {@code accept} ops) are added with
+ * {@code EPOLLIN | EPOLLET}, plus {@code EPOLLEXCLUSIVE} when the op is an accept stream
+ * ({@code onAccept}): when every loop's epoll set watches one shared listening socket
+ * ({@code ListenOptions.reusePort(false)}), a new connection then wakes one loop blocked in
+ * epoll_wait, not all of them. That is only safe if the loop so woken will accept, which a
+ * stream does: it stays parked for the listener's whole life. A single {@code accept()} may
+ * be cancelled or time out just as its loop takes the one wakeup, leaving the connection in
+ * the queue and another loop's accept asleep, so it gets a plain registration (every loop
+ * with an accept waiting wakes, the losers get EAGAIN). For the same reason a listening socket
+ * with no accept left here is removed (EPOLL_CTL_DEL) before the loop next blocks in
+ * epoll_wait; until then it may stay, since a loop busy outside epoll_wait does not count as
+ * woken (the kernel wakes the next one too), and an accept loop that asks again before the
+ * wait costs no DEL and ADD. The kernel takes EPOLLEXCLUSIVE with EPOLLET but not with
+ * EPOLLRDHUP, and only on EPOLL_CTL_ADD, never MOD (this driver uses no MOD); kernels before
+ * 4.5 refuse it with EINVAL and get a plain registration.
+ *
+ * <p><b>Cancelled futures.</b> A user's cancel completes the op's future at once and reaches
+ * this driver later, through the loop's task queue. An op found already completed when its
+ * turn comes is ended without its syscall: an accept or recv would otherwise take a
+ * connection or bytes that nobody will ever see.
+ */
+public final class EpollDriver implements Driver {
+    // Op.slot holds where the op is in this driver.
+    private static final int NONE = -1;
+    private static final int RUNNING = 0;            // inside attempt() or complete()
+    private static final int RUNNING_CANCELLED = 1;  // ... and cancel() was called meanwhile
+    private static final int PARKED = 2;             // waiting for readiness on its fd
+    private static final int DEFERRED = 3;           // to be tried at the next poll
+
+    /** Results taken per descriptor and direction per turn, so one busy peer cannot starve the rest. */
+    private static final int BUDGET = 64;
+    /** Ops completing at submit can chain into new submits; past this depth they wait for the next poll. */
+    private static final int MAX_DEPTH = 8;
+    /** Returned by {@link #attempt} when the op threw; the op is then failed with what it threw. */
+    private static final long THREW = Long.MIN_VALUE;
+    private static final long WAKE = -1L;
+
+    private static final int CONNECTION_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    private static final int LISTENER_EVENTS = EPOLLIN | EPOLLET;
+    private static final int READ_READY = EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP;
+    private static final int WRITE_READY = EPOLLOUT | EPOLLERR | EPOLLHUP;
+    private static final long EVENT_SIZE = SocketLayouts.EPOLL_EVENT.byteSize();
+
+    private final Arena arena = Arena.ofConfined();
+    private final Arena sharedArena = Arena.ofShared();
+    private final int epollFd;
+    private final int wakeFd;
+    private final int maxEvents;
+    private final MemorySegment events;
+    private final MemorySegment ctlEvent;
+    private final MemorySegment wakeReadBuffer;
+    private final MemorySegment wakeWriteValue;
+    private final ArrayDeque<FdState> backlog = new ArrayDeque<>();
+    private final ArrayDeque<FdState> idleListeners = new ArrayDeque<>();
+    private final ArrayDeque<Op<?>> deferred = new ArrayDeque<>();
+    /** Parked ops with a deadline, earliest first; ops that ended leave lazily. */
+    private final PriorityQueue<Op<?>> deadlines =
+            new PriorityQueue<>((a, b) -> Long.compare(a.deadlineNanos() - b.deadlineNanos(), 0));
+    private FdState[] fds = new FdState[256];
+    private int inFlight;
+    private int depth;
+    private int generation;
+    private boolean exclusiveRefused;
+    private volatile boolean closing;
+
+    EpollDriver(DriverSettings settings) throws NativeIoException {
+        this.maxEvents = Math.max(64, settings.ringEntries());
+        this.epollFd = LibC.epollCreate1(Linux.EPOLL_CLOEXEC);
+        if (epollFd < 0) {
+            freeMemory();
+            throw new NativeIoException("epoll_create1", epollFd);
+        }
+        this.wakeFd = LibC.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
+        if (wakeFd < 0) {
+            LibC.close(epollFd);
+            freeMemory();
+            throw new NativeIoException("eventfd", wakeFd);
+        }
+        this.events = arena.allocate(EVENT_SIZE * maxEvents, 8);
+        this.ctlEvent = arena.allocate(SocketLayouts.EPOLL_EVENT);
+        this.wakeReadBuffer = arena.allocate(JAVA_LONG);
+        this.wakeWriteValue = sharedArena.allocate(JAVA_LONG); // written by other threads
+        wakeWriteValue.set(JAVA_LONG, 0, 1L);
+        // Level-triggered: the eventfd is drained every time it is reported anyway.
+        int res = ctl(EPOLL_CTL_ADD, wakeFd, EPOLLIN, WAKE);
+        if (res < 0) {
+            close();
+            throw new NativeIoException("epoll_ctl", res);
+        }
+    }
+
+    @Override
+    public Backend backend() {
+        return Backend.EPOLL;
+    }
+
+    // ---- submission --------------------------------------------------------------------------
+
+    @Override
+    public void submit(Op<?> op) {
+        inFlight++;
+        op.deadlineNanos(); // starts the clock
+        start(op);
+    }
+
+    /** Tries the op now, unless ops already wait on its descriptor and direction (they go first). */
+    private void start(Op<?> op) {
+        FdState fd = state(op.fd());
+        boolean write = FdState.wantsWrite(op);
+        if (fd.hasWaiters(write)) {
+            park(op, fd, write);
+        } else if (depth >= MAX_DEPTH) {
+            defer(op);
+        } else {
+            depth++;
+            try {
+                run(op, fd, write);
+            } finally {
+                depth--;
+            }
+        }
+    }
+
+    /** Attempts an op that is not parked until it ends or must wait. */
+    private void run(Op<?> op, FdState fd, boolean write) {
+        op.slot = RUNNING;
+        for (int budget = BUDGET; budget > 0; budget--) {
+            if (op.isDone()) {
+                end(op, true); // cancelled by the user meanwhile
+                return;
+            }
+            long res = attempt(op);
+            if (res == -Errno.EAGAIN) {
+                park(op, fd, write);
+                return;
+            }
+            if (res == THREW) {
+                end(op, true);
+                return;
+            }
+            int next;
+            fd.completing++;
+            try {
+                next = op.complete(res, 0);
+            } finally {
+                fd.completing--;
+            }
+            if (next == Op.FINISHED || cancelled(op)) {
+                end(op, next != Op.FINISHED);
+                return;
+            }
+        }
+        defer(op); // e.g. an accept stream in a flood of connections: let the others have a turn
+    }
+
+    private void defer(Op<?> op) {
+        op.slot = DEFERRED;
+        deferred.add(op);
+    }
+
+    /** Parks the op until its descriptor is ready, (re-)registering the descriptor if in doubt. */
+    private void park(Op<?> op, FdState fd, boolean write) {
+        if (cancelled(op)) {
+            end(op, true);
+            return;
+        }
+        if (fd.idle() || fd.completing > 0) {
+            int res = register(fd, op);
+            if (res < 0) {
+                // e.g. ENOSPC (fs.epoll.max_user_watches) or ENOMEM: this op fails, the loop goes on.
+                op.cancelBecause(new NativeIoException("epoll_ctl", res));
+                end(op, true);
+                return;
+            }
+        }
+        fd.waiters(write).addLast(op);
+        op.slot = PARKED;
+        if (op.deadlineNanos() != 0) {
+            deadlines.add(op);
+            if (deadlines.size() > 64 && deadlines.size() > 2 * inFlight) {
+                deadlines.removeIf(o -> o.slot == NONE); // ended ops leave lazily; sweep before they pile up
+            }
+        }
+    }
+
+    /** EPOLL_CTL_ADD under a new generation; EEXIST means the same open file is still registered. */
+    private int register(FdState fd, Op<?> op) {
+        int gen = generation = generation == Integer.MAX_VALUE ? 1 : generation + 1;
+        long data = ((long) gen << 32) | fd.fd;
+        boolean listener = "accept".equals(op.name());
+        int events = !listener ? CONNECTION_EVENTS
+                : op instanceof AcceptStreamOp ? LISTENER_EVENTS | EPOLLEXCLUSIVE : LISTENER_EVENTS;
+        if (exclusiveRefused) {
+            events &= ~EPOLLEXCLUSIVE;
+        }
+        int res = ctl(EPOLL_CTL_ADD, fd.fd, events, data);
+        if (res == -Errno.EINVAL && (events & EPOLLEXCLUSIVE) != 0) {
+            exclusiveRefused = true; // kernel older than 4.5
+            res = ctl(EPOLL_CTL_ADD, fd.fd, events & ~EPOLLEXCLUSIVE, data);
+        }
+        if (res == 0) {
+            fd.generation = gen;
+            fd.listenerRegistered = listener;
+        }
+        return res == -Errno.EEXIST ? 0 : res;
+    }
+
+    private int ctl(int op, int fd, int events, long data) {
+        ctlEvent.set(JAVA_INT_UNALIGNED, EPOLL_EVENTS, events);
+        ctlEvent.set(JAVA_LONG_UNALIGNED, EPOLL_DATA, data);
+        return LibC.epollCtl(epollFd, op, fd, ctlEvent);
+    }
+
+    private long attempt(Op<?> op) {
+        try {
+            return op.attempt();
+        } catch (RuntimeException e) {
+            op.cancelBecause(e); // ends as a failure of this op, not of the loop
+            return THREW;
+        }
+    }
+
+    /**
+     * Cancelling is immediate: nothing of a parked op is in the kernel. An op inside its own
+     * {@code complete} (the user cancelled from a callback) is ended by the code running it.
+     */
+    @Override
+    public boolean cancel(Op<?> op) {
+        switch (op.slot) {
+            case PARKED -> {
+                unpark(op);
+                end(op, true);
+                return true;
+            }
+            case DEFERRED -> {
+                deferred.removeFirstOccurrence(op);
+                end(op, true);
+                return true;
+            }
+            case RUNNING, RUNNING_CANCELLED -> {
+                op.slot = RUNNING_CANCELLED;
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /** Whether an op that would go on (RESUBMIT, or parking) must end instead. */
+    private static boolean cancelled(Op<?> op) {
+        return op.slot == RUNNING_CANCELLED || op.cancelRequested() || op.isDone();
+    }
+
+    /** Called while the fd is still open: the op leaving may be what keeps it open. */
+    private void unpark(Op<?> op) {
+        FdState fd = fds[op.fd()];
+        fd.waiters(FdState.wantsWrite(op)).removeFirstOccurrence(op);
+        if (fd.listenerRegistered && fd.idle() && !fd.unregisterPending) {
+            fd.unregisterPending = true;
+            idleListeners.add(fd);
+        }
+    }
+
+    /** Before blocking: no accept waits on these here, so EPOLLEXCLUSIVE must wake a loop that has one. */
+    private void unregisterIdleListeners() {
+        FdState fd;
+        while ((fd = idleListeners.poll()) != null) {
+            fd.unregisterPending = false;
+            // A number closed and reused meanwhile was registered afresh (listenerRegistered is
+            // then false) or not at all (DEL answers ENOENT or EBADF, which cannot hurt).
+            if (fd.listenerRegistered && fd.idle()) {
+                fd.listenerRegistered = false;
+                fd.generation = 0; // whatever this registration had queued is stale now
+                ctl(EPOLL_CTL_DEL, fd.fd, 0, 0);
+            }
+        }
+    }
+
+    /** The op is over. Its owner may submit more from {@code finished}, so our state is settled first. */
+    private void end(Op<?> op, boolean aborted) {
+        op.slot = NONE;
+        inFlight--;
+        if (aborted) {
+            op.aborted();
+        }
+        op.finished();
+    }
+
+    /** Locked against {@link #close()}: a late waker must never write into a recycled descriptor. */
+    @Override
+    public synchronized void wakeup() {
+        if (!closing) {
+            LibC.write(wakeFd, wakeWriteValue, 8);
+        }
+    }
+
+    // ---- readiness ---------------------------------------------------------------------------
+
+    @Override
+    public void poll(boolean mayBlock) {
+        // Work left over from the last turn is served after this wait's events, so it must not block.
+        unregisterIdleListeners();
+        int backlogged = backlog.size();
+        int deferredOps = deferred.size();
+        int timeout = mayBlock && backlogged == 0 && deferredOps == 0 ? millisToNextDeadline() : 0;
+        int count = LibC.epollWait(epollFd, events, maxEvents, timeout);
+        if (count < 0) {
+            if (count != -Errno.EINTR) {
+                throw new IllegalStateException(new NativeIoException("epoll_wait", count));
+            }
+            count = 0;
+        }
+        for (int i = 0; i < count; i++) {
+            dispatch(events.get(JAVA_INT_UNALIGNED, i * EVENT_SIZE + EPOLL_EVENTS),
+                    events.get(JAVA_LONG_UNALIGNED, i * EVENT_SIZE + EPOLL_DATA));
+        }
+        serveBacklog(backlogged);
+        for (int i = 0; i < deferredOps && !deferred.isEmpty(); i++) {
+            start(deferred.poll());
+        }
+        expireDeadlines();
+    }
+
+    private void dispatch(int ready, long data) {
+        if (data == WAKE) {
+            LibC.read(wakeFd, wakeReadBuffer, 8);
+            return;
+        }
+        int fdNumber = (int) data;
+        int gen = (int) (data >>> 32);
+        FdState fd = fdNumber < fds.length ? fds[fdNumber] : null;
+        if (fd == null || fd.generation != gen) {
+            return; // a registration replaced since (the number was closed and reused)
+        }
+        if ((ready & READ_READY) != 0 && !serve(fd, false)) {
+            toBacklog(fd, false);
+        }
+        // Serving the readers may have closed the descriptor and registered its number anew.
+        if ((ready & WRITE_READY) != 0 && fd.generation == gen && !serve(fd, true)) {
+            toBacklog(fd, true);
+        }
+    }
+
+    /**
+     * Tries the ops parked on one direction, oldest first, until one meets EAGAIN (it stays
+     * parked). Each op is looked up afresh: completing one may cancel, end or park others.
+     * Returns false if the budget ran out first.
+     */
+    private boolean serve(FdState fd, boolean write) {
+        for (int budget = BUDGET; budget > 0; budget--) {
+            Op<?> op = fd.first(write);
+            if (op == null) {
+                return true;
+            }
+            if (op.isDone()) {
+                unpark(op); // cancelled by the user: the cancel itself is still on its way here
+                end(op, true);
+                continue;
+            }
+            op.slot = RUNNING;
+            long res = attempt(op);
+            if (res == -Errno.EAGAIN) {
+                op.slot = PARKED;
+                return true;
+            }
+            int next = Op.FINISHED;
+            if (res != THREW) {
+                fd.completing++;
+                try {
+                    next = op.complete(res, 0);
+                } finally {
+                    fd.completing--;
+                }
+            }
+            if (res == THREW || next == Op.FINISHED || cancelled(op)) {
+                unpark(op);
+                end(op, res == THREW || next != Op.FINISHED);
+            } else {
+                // RESUBMIT (a short send, the next connection of an accept stream): go again,
+                // behind any other op waiting here.
+                op.slot = PARKED;
+                ArrayDeque<Op<?>> waiters = fd.waiters(write);
+                if (waiters.size() > 1 && waiters.removeFirstOccurrence(op)) {
+                    waiters.addLast(op);
+                }
+            }
+        }
+        return false;
+    }
+
+    private void toBacklog(FdState fd, boolean write) {
+        if (!fd.inBacklog()) {
+            backlog.add(fd);
+        }
+        if (write) {
+            fd.backlogWrite = true;
+        } else {
+            fd.backlogRead = true;
+        }
+    }
+
+    /** Serves the directions whose serving ran out of budget: no new edge will come for them. */
+    private void serveBacklog(int count) {
+        for (int i = 0; i < count && !backlog.isEmpty(); i++) {
+            FdState fd = backlog.poll();
+            boolean read = fd.backlogRead;
+            boolean write = fd.backlogWrite;
+            fd.backlogRead = false;
+            fd.backlogWrite = false;
+            if (read && !serve(fd, false)) {
+                toBacklog(fd, false);
+            }
+            if (write && !serve(fd, true)) {
+                toBacklog(fd, true);
+            }
+        }
+    }
+
+    // ---- deadlines ---------------------------------------------------------------------------
+
+    /** Rounded up, so the loop never wakes just before a deadline and spins with timeout 0. */
+    private int millisToNextDeadline() {
+        Op<?> next;
+        while ((next = deadlines.peek()) != null && next.slot == NONE) {
+            deadlines.poll();
+        }
+        if (next == null) {
+            return -1;
+        }
+        long remaining = next.deadlineNanos() - System.nanoTime();
+        return remaining <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (remaining + 999_999) / 1_000_000);
+    }
+
+    /** A parked op whose deadline passed ends like a cancel without cause: a TimeoutException. */
+    private void expireDeadlines() {
+        if (deadlines.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        Op<?> op;
+        while ((op = deadlines.peek()) != null) {
+            if (op.slot == PARKED && op.deadlineNanos() - now > 0) {
+                return;
+            }
+            deadlines.poll();
+            if (op.slot == PARKED) {
+                unpark(op);
+                end(op, true);
+            }
+        }
+    }
+
+    // ---- the rest ----------------------------------------------------------------------------
+
+    private FdState state(int fd) {
+        if (fd >= fds.length) {
+            fds = Arrays.copyOf(fds, Math.max(fd + 1, fds.length * 2));
+        }
+        FdState state = fds[fd];
+        return state != null ? state : (fds[fd] = new FdState(fd));
+    }
+
+    @Override
+    public int inFlight() {
+        return inFlight;
+    }
+
+    @Override
+    public String describe() {
+        return "epoll edge-triggered (accept streams " + (exclusiveRefused ? "without" : "with")
+                + " EPOLLEXCLUSIVE), eventfd wakeup, " + maxEvents + " events per wait";
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closing = true;
+        }
+        LibC.close(wakeFd);
+        LibC.close(epollFd);
+        freeMemory();
+    }
+
+    private void freeMemory() {
+        arena.close();
+        sharedArena.close();
+    }
+}
