@@ -49,7 +49,13 @@ public final class RecvOp extends Op<IoBuffer> {
     @Override
     public long attempt() {
         IoBuffer buffer = holdBuffer();
-        return LibC.recv(fd, buffer.segment(), buffer.capacity(), 0);
+        long res = LibC.recv(fd, buffer.segment(), buffer.capacity(), 0);
+        if (res == -Errno.EAGAIN) {
+            // Nothing to read: give the block back while we wait, so an idle connection holds no
+            // buffer on epoll either (the next attempt takes one again).
+            releaseResources();
+        }
+        return res;
     }
 
     @Override
