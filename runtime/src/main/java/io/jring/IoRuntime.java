@@ -164,7 +164,8 @@ public final class IoRuntime implements AutoCloseable {
     /**
      * Stops accepting, closes every connection (operations still running fail with
      * {@link ConnectionClosedException}), waits for the kernel to return every buffer, then
-     * frees the rings and the memory. Waits at most 30 seconds.
+     * frees the rings and the memory. Waits at most 30 seconds; called from a loop thread (a
+     * callback), it does not wait, and the loops stop once that callback returns.
      */
     @Override
     public void close() {
@@ -172,7 +173,13 @@ public final class IoRuntime implements AutoCloseable {
             return;
         }
         closed = true;
+        boolean onLoop = loops.stream().anyMatch(EventLoop::inLoop);
         loops.forEach(EventLoop::shutdown);
+        if (onLoop) {
+            // Called from a stage running on one of our loops: that loop cannot stop while this
+            // waits for it. The loops stop once the stage returns.
+            return;
+        }
         for (EventLoop loop : loops) {
             try {
                 loop.terminated().get(30, TimeUnit.SECONDS);

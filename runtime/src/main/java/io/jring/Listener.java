@@ -10,7 +10,12 @@ import java.util.function.Consumer;
  * (the default), so the kernel spreads connections over the loops and wakes only one.
  */
 public interface Listener {
-    /** The next connection (from the next loop's socket, round robin). */
+    /**
+     * The next connection, whichever loop's socket the kernel gave it to (with SO_REUSEPORT the
+     * kernel picks the socket); it lives on that socket's loop. With SO_REUSEPORT each socket
+     * keeps one accept armed while accept()s wait, so up to one connection per loop may be
+     * accepted ahead and kept for the next accept() (closed if the listener closes first).
+     */
     CompletableFuture<Connection> accept();
 
     CompletableFuture<Connection> accept(Duration timeout);

@@ -35,6 +35,8 @@ public final class EventLoop implements OpContext, Executor {
     private volatile Driver driver;
     private volatile BufferPool pool;
     private volatile boolean shutdownRequested;
+    /** Set once the loop has stopped for good; {@link #execute} then runs tasks on the caller's thread. */
+    private volatile boolean stopped;
     private boolean shuttingDown;
 
     /** Something placed on this loop that must be closed when it shuts down. */
@@ -80,6 +82,12 @@ public final class EventLoop implements OpContext, Executor {
     @Override
     public void execute(Runnable task) {
         tasks.add(task);
+        if (stopped) {
+            // Nobody will run it there any more. Every resource is closed, so tasks from now on
+            // only fail their operations (ConnectionClosedException): run them here, or they hang.
+            runTasks();
+            return;
+        }
         if (!inLoop() && wakeupArmed.compareAndSet(false, true)) {
             Driver d = driver;
             if (d != null) {
@@ -136,6 +144,8 @@ public final class EventLoop implements OpContext, Executor {
         }
         driver.close();
         pool.close();
+        stopped = true;
+        runTasks(); // queued between the loop's last look and now
         terminated.complete(null);
     }
 

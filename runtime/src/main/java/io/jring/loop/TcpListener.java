@@ -1,6 +1,7 @@
 package io.jring.loop;
 
 import io.jring.Connection;
+import io.jring.ConnectionClosedException;
 import io.jring.ListenOptions;
 import io.jring.Listener;
 import io.jring.NativeIoException;
@@ -10,9 +11,12 @@ import io.jring.op.AcceptOp;
 import io.jring.op.AcceptStreamOp;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -26,6 +30,16 @@ public final class TcpListener implements Listener {
     private final List<ListenSocket> sockets;
     private final InetSocketAddress localAddress;
     private final AtomicInteger nextSocket = new AtomicInteger();
+    /** One socket per loop (SO_REUSEPORT): the kernel, not accept(), picks the socket of each connection. */
+    private final boolean perLoopSockets;
+    /**
+     * With per-loop sockets: connections accepted with no accept() waiting, the accept()s
+     * waiting, and which sockets have an accept armed; all guarded by {@code unclaimed}'s lock.
+     */
+    private final ArrayDeque<Connection> unclaimed = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<Connection>> waiting = new ArrayDeque<>();
+    private final boolean[] armed;
+    private volatile boolean closing;
 
     /** One loop's view of a listening socket and the accepts it runs there. */
     private static final class ListenSocket extends OpSet {
@@ -55,6 +69,8 @@ public final class TcpListener implements Listener {
     private TcpListener(List<ListenSocket> sockets, InetSocketAddress localAddress) {
         this.sockets = sockets;
         this.localAddress = localAddress;
+        this.perLoopSockets = sockets.stream().mapToInt(socket -> socket.fd).distinct().count() > 1;
+        this.armed = new boolean[sockets.size()];
     }
 
     public static TcpListener open(List<EventLoop> loops, InetSocketAddress address, ListenOptions options)
@@ -94,8 +110,100 @@ public final class TcpListener implements Listener {
 
     @Override
     public CompletableFuture<Connection> accept(Duration timeout) {
+        long timeoutNanos = TcpConnection.timeoutNanos(timeout);
+        if (perLoopSockets) {
+            return acceptFromAnySocket(timeoutNanos);
+        }
         ListenSocket socket = sockets.get(Math.floorMod(nextSocket.getAndIncrement(), sockets.size()));
-        return socket.submit(new AcceptOp(socket.loop, socket, socket.fd, TcpConnection.timeoutNanos(timeout)));
+        return socket.submit(new AcceptOp(socket.loop, socket, socket.fd, timeoutNanos));
+    }
+
+    // ---- accept() with one socket per loop ------------------------------------------------------
+    //
+    // The kernel hashes each connection to one of the SO_REUSEPORT sockets, so an accept() that
+    // waited on one socket could wait forever while its connection sat in another's queue. So
+    // while any accept() waits, every socket has one accept armed (never more, and never
+    // cancelled: cancelling one of several accepts armed on a socket can swallow the wakeup of
+    // a connection the others then never see). Each connection goes to the oldest waiting
+    // accept(), or is kept for the next one; the deadline is a timer, not the kernel op's.
+
+    private CompletableFuture<Connection> acceptFromAnySocket(long timeoutNanos) {
+        CompletableFuture<Connection> accept = new CompletableFuture<>();
+        List<Integer> toArm = new ArrayList<>();
+        synchronized (unclaimed) {
+            if (closing) {
+                return CompletableFuture.failedFuture(new ConnectionClosedException("listener is closed"));
+            }
+            Connection early = unclaimed.poll();
+            if (early != null) {
+                return CompletableFuture.completedFuture(early);
+            }
+            waiting.add(accept);
+            for (int i = 0; i < sockets.size(); i++) {
+                if (!armed[i]) {
+                    armed[i] = true;
+                    toArm.add(i);
+                }
+            }
+        }
+        accept.whenComplete((connection, error) -> {
+            synchronized (unclaimed) {
+                waiting.remove(accept);
+            }
+        });
+        if (timeoutNanos > 0) {
+            long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+            CompletableFuture.delayedExecutor(timeoutNanos, TimeUnit.NANOSECONDS, sockets.getFirst().loop).execute(
+                    () -> accept.completeExceptionally(new TimeoutException("accept timed out after " + millis + " ms")));
+        }
+        toArm.forEach(this::arm);
+        return accept;
+    }
+
+    private void arm(int index) {
+        ListenSocket socket = sockets.get(index);
+        socket.submit(new AcceptOp(socket.loop, socket, socket.fd, 0))
+                .whenComplete((connection, error) -> accepted(index, connection, error));
+    }
+
+    private void accepted(int index, Connection connection, Throwable error) {
+        if (connection != null) {
+            handOver(connection);
+        }
+        boolean again;
+        List<CompletableFuture<Connection>> failed = List.of();
+        synchronized (unclaimed) {
+            again = error == null && !closing && !waiting.isEmpty();
+            armed[index] = again;
+            if (error != null) {
+                failed = new ArrayList<>(waiting); // the listener closed, or its socket failed
+            }
+        }
+        failed.forEach(accept -> accept.completeExceptionally(error));
+        if (again) {
+            arm(index);
+        }
+    }
+
+    /** Completes the oldest waiting accept() with {@code connection}, or keeps it for the next one. */
+    private void handOver(Connection connection) {
+        while (true) {
+            CompletableFuture<Connection> accept;
+            synchronized (unclaimed) {
+                accept = waiting.poll();
+                if (accept == null) {
+                    if (closing) {
+                        break;
+                    }
+                    unclaimed.add(connection);
+                    return;
+                }
+            }
+            if (accept.complete(connection)) { // outside the lock: the user's stages run here
+                return;
+            }
+        }
+        connection.close();
     }
 
     @Override
@@ -112,6 +220,16 @@ public final class TcpListener implements Listener {
 
     @Override
     public CompletableFuture<Void> close() {
+        List<Connection> kept;
+        List<CompletableFuture<Connection>> pending;
+        synchronized (unclaimed) {
+            closing = true;
+            kept = new ArrayList<>(unclaimed);
+            unclaimed.clear();
+            pending = new ArrayList<>(waiting);
+        }
+        kept.forEach(Connection::close);
+        pending.forEach(accept -> accept.completeExceptionally(new ConnectionClosedException("listener closed")));
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (ListenSocket socket : sockets) {
             socket.loop.run(socket::beginClose);

@@ -82,10 +82,12 @@ public abstract class Op<T> extends CompletableFuture<T> {
 
     /** Completes the future with {@code value}, or disposes of the value if the user cancelled. */
     protected final int deliver(T value) {
+        // Resources first: the user's stages run inside complete() and may reuse them at once
+        // (recv(into) again with the same buffer, or count buffersInUse).
+        releaseResources();
         if (!super.complete(value)) {
             discard(value);
         }
-        releaseResources();
         return FINISHED;
     }
 
@@ -98,8 +100,8 @@ public abstract class Op<T> extends CompletableFuture<T> {
     }
 
     protected final int fail(Throwable cause) {
+        releaseResources(); // before the user's stages run, as in deliver()
         super.completeExceptionally(cause);
-        releaseResources();
         return FINISHED;
     }
 

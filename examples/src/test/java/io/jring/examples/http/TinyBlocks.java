@@ -1,37 +1,22 @@
 package io.jring.examples.http;
 
-import io.jring.Connection;
 import io.jring.IoBuffer;
-import io.jring.IoRuntime;
-import io.jring.IoRuntimeOptions;
-import io.jring.Listener;
-import java.net.InetSocketAddress;
+import io.jring.loop.BufferPool;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Real pooled IoBuffers of 64 bytes, from a one-loop runtime, through the public API only (a
- * connection to itself hands out {@link Connection#allocate()}). Small blocks put block
- * boundaries everywhere in a request; the pool count catches a block never given back.
+ * Real pooled IoBuffers of 64 bytes. The runtime's own pools take 4 KiB blocks at least, so this
+ * uses the runtime's {@link BufferPool} directly: small blocks put block boundaries everywhere in
+ * a request, and the pool count catches a block never given back.
  */
 final class TinyBlocks implements AutoCloseable {
     static final int SIZE = 64;
 
-    private final IoRuntime runtime;
-    private final Connection connection;
-
-    TinyBlocks() throws Exception {
-        runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBuffers(SIZE, 256, 16));
-        Listener listener = runtime.listen(new InetSocketAddress("127.0.0.1", 0));
-        var accepted = listener.accept();
-        connection = runtime.connect(listener.localAddress()).get(10, TimeUnit.SECONDS);
-        accepted.get(10, TimeUnit.SECONDS).close();
-        listener.close().get(10, TimeUnit.SECONDS);
-    }
+    private final BufferPool pool = new BufferPool(SIZE, 256);
 
     IoBuffer allocate() {
-        return connection.allocate();
+        return pool.acquire();
     }
 
     /** A block holding {@code bytes[from, to)} (at most {@link #SIZE} bytes). */
@@ -55,12 +40,11 @@ final class TinyBlocks implements AutoCloseable {
 
     /** Blocks out of the pool right now. */
     int inUse() {
-        return runtime.buffersInUse();
+        return pool.inUse();
     }
 
     @Override
     public void close() {
-        connection.close().orTimeout(10, TimeUnit.SECONDS).join();
-        runtime.close();
+        pool.close();
     }
 }

@@ -1,0 +1,32 @@
+package io.jring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The runtime suite ({@link RuntimeContract} and every topic nested in it) on io_uring. */
+class UringRuntimeTest extends RuntimeContract {
+    @Override
+    protected Backend backend() {
+        return Backend.IO_URING;
+    }
+
+    /** With JRING_REQUIRE_URING=1 (or the option) io_uring must still open: requiring it is not refusing it. */
+    @Test
+    void requiringUringOpensUring() throws Exception {
+        try (IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withRequireUring(true))) {
+            assertEquals(Backend.IO_URING, runtime.backend());
+            assertTrue(runtime.fallbackReason().isEmpty(), () -> "fallback reason: " + runtime.fallbackReason());
+        }
+        IoRuntime forced = open(IoRuntimeOptions.defaults().withThreads(1).withRequireUring(true));
+        assertEquals(Backend.IO_URING, forced.backend());
+    }
+
+    @Test
+    void describesRingFlagsAndBuffers() throws Exception {
+        IoRuntime runtime = open(1);
+        String line = runtime.describeLoops().getFirst();
+        assertTrue(line.contains("io_uring") && line.contains("provided-buffers"), line);
+    }
+}
