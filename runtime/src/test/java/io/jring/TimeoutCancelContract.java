@@ -164,6 +164,20 @@ public abstract class TimeoutCancelContract extends RuntimeTestBase {
     }
 
     @Test
+    void deadlineCountsWhileQueuedBehindAnOperationThatNeverEnds() throws Exception {
+        Pair pair = accepted();
+        int baseline = idleBaseline(pair.runtime);
+        CompletableFuture<IoBuffer> first = pair.connection.recv(); // no data comes: it never ends by itself
+        long start = System.nanoTime();
+        CompletableFuture<IoBuffer> queued = pair.connection.recv(Duration.ofMillis(200));
+        assertTimedOutAfterAbout(queued, start, 200);
+        assertFalse(first.isDone(), "the recv ahead of it is still waiting: " + first);
+        pair.peer.write("x");
+        assertEquals("x", new String(ApiIo.drain(Await.get(first))), "the queue still works after the timeout");
+        assertBuffersBackTo(pair.runtime, baseline);
+    }
+
+    @Test
     void cancelledQueuedRecvNeverRunsAndOrderIsKept() throws Exception {
         Pair pair = accepted();
         int baseline = idleBaseline(pair.runtime);

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A connection on one loop. Sends run one at a time in call order, and so do receives: two
@@ -158,9 +159,23 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
                 start(direction, op);
             } else {
                 direction.waiting.add(op);
+                if (op.deadlineNanos() != 0) {
+                    expireWhileQueued(direction, op);
+                }
             }
         });
         return op;
+    }
+
+    /** A deadline passes while the op still waits its turn: it ends without reaching the kernel. */
+    private void expireWhileQueued(Direction direction, Op<?> op) {
+        long left = Math.max(0, op.deadlineNanos() - System.nanoTime());
+        CompletableFuture.delayedExecutor(left, TimeUnit.NANOSECONDS, loop).execute(() -> {
+            if (direction.waiting.remove(op)) {
+                op.aborted(); // no cancel cause: a TimeoutException
+                op.finished();
+            }
+        });
     }
 
     private void start(Direction direction, Op<?> op) {

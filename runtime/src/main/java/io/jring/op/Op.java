@@ -35,7 +35,7 @@ public abstract class Op<T> extends CompletableFuture<T> {
     protected final int fd;
     private final OpOwner owner;
     private final long timeoutNanos;
-    private long deadlineNanos;
+    private final long deadlineNanos;
     private Throwable cancelCause;
 
     /** Driver bookkeeping: the op-table slot (io_uring) or -1. */
@@ -46,6 +46,7 @@ public abstract class Op<T> extends CompletableFuture<T> {
         this.owner = owner;
         this.fd = fd;
         this.timeoutNanos = timeoutNanos;
+        this.deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
     }
 
     /** Short name for errors and logs: {@code recv}, {@code send}, ... */
@@ -147,11 +148,11 @@ public abstract class Op<T> extends CompletableFuture<T> {
         return timeoutNanos;
     }
 
-    /** Starts the deadline clock (at first submission); 0 means none. */
+    /**
+     * The System.nanoTime() deadline, or 0 for none. The clock starts when the op is made (when
+     * the user calls), so time spent queued behind earlier operations counts too.
+     */
     public long deadlineNanos() {
-        if (timeoutNanos > 0 && deadlineNanos == 0) {
-            deadlineNanos = System.nanoTime() + timeoutNanos;
-        }
         return deadlineNanos;
     }
 
