@@ -46,16 +46,21 @@ import java.util.PriorityQueue;
  * (the work budget ran out) the descriptor goes to a backlog that the next {@link #poll}
  * serves without waiting for an edge.
  *
- * <p><b>Reused descriptor numbers.</b> The kernel drops a descriptor from the epoll set when
- * it is closed, and the number may come back as another socket. A registration is trusted
- * only while ops are parked on it (their owner keeps the descriptor open meanwhile); an op
- * that parks on an idle descriptor, or while another op of it is inside {@code complete} (a
- * failed connect closes its own socket there), re-registers with EPOLL_CTL_ADD: EEXIST means
- * the same open file is still registered, success means the number is a new file. Events
- * carry the fd and a generation in their data, so events of a registration that was replaced
- * in the meantime are recognized and dropped. That ADD is the one epoll_ctl on the hot path
- * (a request/response connection pays it once per request whose recv has to wait); a hook
- * telling the driver that the runtime is about to close a descriptor would make it unneeded.
+ * <p><b>Registered once per descriptor.</b> A descriptor is added (EPOLL_CTL_ADD) when the
+ * first op parks on it, and the registration is trusted until the runtime says it is about
+ * to close the descriptor ({@link #closing}): parking on a registered descriptor costs no
+ * syscall, so a request/response connection makes one epoll_ctl in its life, not one per
+ * request whose recv has to wait. {@code closing} forgets the registration (removing it
+ * first only for listening sockets, see there); the kernel may then hand the number out again
+ * as another socket, which is registered afresh when an op first parks on it. Events carry
+ * the fd and a generation in their data: the events one epoll_wait fetched may include some
+ * for a descriptor that an earlier event of the same batch closed (and whose number was then
+ * reused); their generation no longer matches and they are dropped. Serving them to the new
+ * socket would not always be harmless: a connect in progress asks {@code SO_ERROR}, which
+ * reads 0 before the handshake is done. For the same reason serving one descriptor stops
+ * when its generation changes under it. The rule needs every close of a descriptor this
+ * driver may have registered to be announced; a missed one would leave a new socket under
+ * that number unregistered and its ops parked forever.
  *
  * <p><b>Listening sockets</b> (recognized by their {@code accept} ops) are added with
  * {@code EPOLLIN | EPOLLET}, plus {@code EPOLLEXCLUSIVE} when the op is an accept stream
@@ -120,7 +125,7 @@ public final class EpollDriver implements Driver {
     private int depth;
     private int generation;
     private boolean exclusiveRefused;
-    private volatile boolean closing;
+    private volatile boolean closed;
 
     EpollDriver(DriverSettings settings) throws NativeIoException {
         this.maxEvents = Math.max(64, settings.ringEntries());
@@ -197,13 +202,7 @@ public final class EpollDriver implements Driver {
                 end(op, true);
                 return;
             }
-            int next;
-            fd.completing++;
-            try {
-                next = op.complete(res, 0);
-            } finally {
-                fd.completing--;
-            }
+            int next = op.complete(res, 0);
             if (next == Op.FINISHED || cancelled(op)) {
                 end(op, next != Op.FINISHED);
                 return;
@@ -217,13 +216,13 @@ public final class EpollDriver implements Driver {
         deferred.add(op);
     }
 
-    /** Parks the op until its descriptor is ready, (re-)registering the descriptor if in doubt. */
+    /** Parks the op until its descriptor is ready, registering the descriptor if it is not yet. */
     private void park(Op<?> op, FdState fd, boolean write) {
         if (cancelled(op)) {
             end(op, true);
             return;
         }
-        if (fd.idle() || fd.completing > 0) {
+        if (!fd.registered) {
             int res = register(fd, op);
             if (res < 0) {
                 // e.g. ENOSPC (fs.epoll.max_user_watches) or ENOMEM: this op fails, the loop goes on.
@@ -242,7 +241,7 @@ public final class EpollDriver implements Driver {
         }
     }
 
-    /** EPOLL_CTL_ADD under a new generation; EEXIST means the same open file is still registered. */
+    /** EPOLL_CTL_ADD under a new generation. */
     private int register(FdState fd, Op<?> op) {
         int gen = generation = generation == Integer.MAX_VALUE ? 1 : generation + 1;
         long data = ((long) gen << 32) | fd.fd;
@@ -253,15 +252,69 @@ public final class EpollDriver implements Driver {
             events &= ~EPOLLEXCLUSIVE;
         }
         int res = ctl(EPOLL_CTL_ADD, fd.fd, events, data);
+        if (res == -Errno.EEXIST) {
+            // Cannot happen while every close is announced: the set already holds this open
+            // file, under data we no longer know. Replace it rather than wait on stale data.
+            ctl(EPOLL_CTL_DEL, fd.fd, 0, 0);
+            res = ctl(EPOLL_CTL_ADD, fd.fd, events, data);
+        }
         if (res == -Errno.EINVAL && (events & EPOLLEXCLUSIVE) != 0) {
             exclusiveRefused = true; // kernel older than 4.5
             res = ctl(EPOLL_CTL_ADD, fd.fd, events & ~EPOLLEXCLUSIVE, data);
         }
         if (res == 0) {
+            fd.registered = true;
             fd.generation = gen;
             fd.listenerRegistered = listener;
         }
-        return res == -Errno.EEXIST ? 0 : res;
+        return res;
+    }
+
+    /** Removes our registration of {@code fd} (the descriptor must still be open) and forgets it. */
+    private void unregister(FdState fd) {
+        ctl(EPOLL_CTL_DEL, fd.fd, 0, 0);
+        forget(fd);
+    }
+
+    /** Whatever our registration had queued, in this batch or later, is stale from now on. */
+    private static void forget(FdState fd) {
+        fd.registered = false;
+        fd.listenerRegistered = false;
+        fd.generation = 0;
+    }
+
+    /**
+     * The runtime closes {@code fd} next: forget its registration, so that the number, once
+     * reused, is registered afresh. Ops are no longer parked on it; one may still be inside
+     * {@code complete} (a failed connect closes its own socket there), and whoever serves it
+     * sees the generation change and stops serving this number.
+     *
+     * <p>Removing the registration first (EPOLL_CTL_DEL) is needed for a listening socket only:
+     * one shared by every loop stays open, and registered in the other loops' epoll sets, after
+     * this loop is done with it, and a registration left here (with EPOLLEXCLUSIVE) would take
+     * wakeups that a loop still accepting needs. A connection's registration is left to the
+     * kernel, which drops it when the descriptor is closed, so closing a connection costs no
+     * syscall here. The kernel does so only when the last reference to the open file goes
+     * away: a dup'd descriptor or a forked child (e.g. between fork and exec in process
+     * spawning) keeps the registration alive. The runtime never dups, its sockets are
+     * close-on-exec, and what such a lingering registration can still report carries a
+     * generation that no longer matches, so it is dropped: an explicit DEL, one syscall per
+     * connection, would buy nothing the generation check does not already give.
+     */
+    @Override
+    public void closing(int fdNumber) {
+        FdState fd = fdNumber >= 0 && fdNumber < fds.length ? fds[fdNumber] : null;
+        if (fd == null) {
+            return; // never used here
+        }
+        if (fd.listenerRegistered) {
+            unregister(fd);
+        } else {
+            forget(fd);
+        }
+        // A backlog entry would serve the number's next socket without its own readiness.
+        fd.backlogRead = false;
+        fd.backlogWrite = false;
     }
 
     private int ctl(int op, int fd, int events, long data) {
@@ -326,12 +379,10 @@ public final class EpollDriver implements Driver {
         FdState fd;
         while ((fd = idleListeners.poll()) != null) {
             fd.unregisterPending = false;
-            // A number closed and reused meanwhile was registered afresh (listenerRegistered is
-            // then false) or not at all (DEL answers ENOENT or EBADF, which cannot hurt).
+            // A listener closed meanwhile was unregistered by closing(), and its number, if
+            // reused already, is registered afresh as a connection (listenerRegistered is false).
             if (fd.listenerRegistered && fd.idle()) {
-                fd.listenerRegistered = false;
-                fd.generation = 0; // whatever this registration had queued is stale now
-                ctl(EPOLL_CTL_DEL, fd.fd, 0, 0);
+                unregister(fd);
             }
         }
     }
@@ -349,7 +400,7 @@ public final class EpollDriver implements Driver {
     /** Locked against {@link #close()}: a late waker must never write into a recycled descriptor. */
     @Override
     public synchronized void wakeup() {
-        if (!closing) {
+        if (!closed) {
             LibC.write(wakeFd, wakeWriteValue, 8);
         }
     }
@@ -403,13 +454,16 @@ public final class EpollDriver implements Driver {
 
     /**
      * Tries the ops parked on one direction, oldest first, until one meets EAGAIN (it stays
-     * parked). Each op is looked up afresh: completing one may cancel, end or park others.
-     * Returns false if the budget ran out first.
+     * parked). Each op is looked up afresh: completing one may cancel, end or park others, or
+     * close the descriptor, whose number's next socket (if already reused) then has a
+     * registration of its own and waits for its own events. Returns false if the budget ran
+     * out first.
      */
     private boolean serve(FdState fd, boolean write) {
+        int gen = fd.generation;
         for (int budget = BUDGET; budget > 0; budget--) {
             Op<?> op = fd.first(write);
-            if (op == null) {
+            if (op == null || fd.generation != gen) {
                 return true;
             }
             if (op.isDone()) {
@@ -425,12 +479,7 @@ public final class EpollDriver implements Driver {
             }
             int next = Op.FINISHED;
             if (res != THREW) {
-                fd.completing++;
-                try {
-                    next = op.complete(res, 0);
-                } finally {
-                    fd.completing--;
-                }
+                next = op.complete(res, 0);
             }
             if (res == THREW || next == Op.FINISHED || cancelled(op)) {
                 unpark(op);
@@ -534,7 +583,7 @@ public final class EpollDriver implements Driver {
     @Override
     public void close() {
         synchronized (this) {
-            closing = true;
+            closed = true;
         }
         LibC.close(wakeFd);
         LibC.close(epollFd);

@@ -9,18 +9,23 @@ import java.util.ArrayDeque;
  * it to become readable or writable, and which registration its epoll events belong to.
  *
  * <p>The object outlives the descriptor: it is kept per number and reused when the kernel
- * hands the number out again, which is why events carry {@link #generation}.
+ * hands the number out again. {@code Driver.closing} resets it in between, and events carry
+ * {@link #generation} so that those of the old descriptor still in flight are recognized.
  */
 final class FdState {
     final int fd;
-    /** Tags our latest successful EPOLL_CTL_ADD for this number; events of older ones are stale. */
+    /**
+     * Our epoll set holds the descriptor now open under this number: set by a successful
+     * EPOLL_CTL_ADD, cleared by {@code closing} or by the removal of an idle listener. While
+     * set, parking an op here costs no syscall.
+     */
+    boolean registered;
+    /** Tags our latest successful EPOLL_CTL_ADD for this number; 0 while unregistered. Events of others are stale. */
     int generation;
     /** Our registration is a listening socket's: removed once no accept waits on it here. */
     boolean listenerRegistered;
     /** Queued to be removed from the epoll set before the next wait, if still idle then. */
     boolean unregisterPending;
-    /** How many of this fd's ops are inside {@link Op#complete} right now (which may close the fd). */
-    int completing;
     /** Set while this fd sits in the driver's backlog: a direction whose serving ran out of budget. */
     boolean backlogRead;
     boolean backlogWrite;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jring.Backend;
 import io.jring.Connection;
+import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
 import io.jring.IoRuntime;
 import io.jring.IoRuntimeOptions;
@@ -143,6 +144,52 @@ class EpollDriverSmokeTest {
             client.close().get(10, SECONDS);
         }
         closeAndCheckBuffers();
+    }
+
+    @Test
+    void numbersClosedAndReusedOnOneLoopAreRegisteredAfresh() throws Exception {
+        // One loop, so the client's and the server's sockets share one epoll set, which keeps a
+        // descriptor registered until the runtime announces its close. Each round the next
+        // connect is made from the close's own completion on the loop thread, so it gets the
+        // number just closed (and the server's accept gets its old number too). Every recv is
+        // parked before its bytes are sent, so a new socket taken for the old, still
+        // "registered" one would never be woken. Odd rounds close with a recv still parked.
+        try (IoRuntime single = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(Backend.EPOLL))) {
+            Listener server = single.listen(new InetSocketAddress("127.0.0.1", 0));
+            server.onAccept(EpollDriverSmokeTest::echo);
+            InetSocketAddress at = server.localAddress();
+            Connection client = single.connect(at).get(10, SECONDS);
+            int reused = 0;
+            int rounds = 300;
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < 3; i++) {
+                    byte[] message = ("round " + round + " message " + i).getBytes(UTF_8);
+                    CompletableFuture<IoBuffer> parked = client.recv();
+                    client.send(message).get(10, SECONDS);
+                    assertArrayEquals(message, receive(client, parked, message.length));
+                }
+                CompletableFuture<IoBuffer> left = round % 2 == 1 ? client.recv() : null;
+                String number = fdOf(client);
+                client = client.close().thenCompose(closed -> single.connect(at)).get(10, SECONDS);
+                if (number.equals(fdOf(client))) {
+                    reused++;
+                }
+                if (left != null) {
+                    ExecutionException closed = assertThrows(ExecutionException.class, () -> left.get(10, SECONDS));
+                    assertInstanceOf(ConnectionClosedException.class, closed.getCause());
+                }
+            }
+            assertTrue(reused > rounds / 2, "numbers reused in only " + reused + " of " + rounds + " rounds");
+            client.close().get(10, SECONDS);
+            server.close().get(10, SECONDS);
+            awaitNoBuffersInUse(single);
+        }
+    }
+
+    /** The descriptor number, from {@code Connection[fd=N, loop=L]}. */
+    private static String fdOf(Connection connection) {
+        String text = connection.toString();
+        return text.substring(text.indexOf("fd=") + 3, text.indexOf(','));
     }
 
     @Test
@@ -312,6 +359,21 @@ class EpollDriverSmokeTest {
             assertFalse(buffer.isEndOfStream(), "end of stream after " + out.size() + " of " + length + " bytes");
             out.writeBytes(buffer.toByteArray());
             buffer.release();
+        }
+        return out.toByteArray();
+    }
+
+    /** Like {@link #receive(Connection, int)}, starting with a recv already made. */
+    private static byte[] receive(Connection connection, CompletableFuture<IoBuffer> first, int length)
+            throws Exception {
+        IoBuffer buffer = first.get(10, SECONDS);
+        assertFalse(buffer.isEndOfStream(), "end of stream before any of " + length + " bytes");
+        byte[] head = buffer.toByteArray();
+        buffer.release();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(head);
+        if (head.length < length) {
+            out.writeBytes(receive(connection, length - head.length));
         }
         return out.toByteArray();
     }

@@ -38,6 +38,8 @@ public final class EventLoop implements OpContext, Executor {
     /** Set once the loop has stopped for good; {@link #execute} then runs tasks on the caller's thread. */
     private volatile boolean stopped;
     private boolean shuttingDown;
+    /** Loop thread only: the driver is open (set once it opened, cleared just before it closes). */
+    private boolean driverOpen;
 
     /** Something placed on this loop that must be closed when it shuts down. */
     interface Closeable {
@@ -131,6 +133,7 @@ public final class EventLoop implements OpContext, Executor {
             terminated.complete(null);
             return;
         }
+        driverOpen = true;
         started.complete(null);
         try {
             loop();
@@ -142,6 +145,7 @@ public final class EventLoop implements OpContext, Executor {
             terminated.completeExceptionally(t);
             return;
         }
+        driverOpen = false;
         driver.close();
         pool.close();
         stopped = true;
@@ -218,6 +222,18 @@ public final class EventLoop implements OpContext, Executor {
             register(connection);
         }
         return connection;
+    }
+
+    /**
+     * On the loop thread with the driver open, tells the driver; otherwise there is nothing to
+     * tell: off the loop thread this only runs once the loop has stopped (see {@link #execute}),
+     * and a closed driver keeps nothing.
+     */
+    @Override
+    public void closingDescriptor(int fd) {
+        if (inLoop() && driverOpen) {
+            driver.closing(fd);
+        }
     }
 
     @Override

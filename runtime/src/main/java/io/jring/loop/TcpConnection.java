@@ -227,6 +227,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     /** Only now, with no operation left in the kernel, may the descriptor number be reused. */
     private void finishClose() {
         if (!closed.isDone()) {
+            loop.closingDescriptor(fd);
             LibC.close(fd);
             loop.unregister(this);
             closed.complete(null);

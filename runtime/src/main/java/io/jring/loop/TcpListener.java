@@ -54,10 +54,17 @@ public final class TcpListener implements Listener {
             this.users = users;
         }
 
+        /**
+         * No accept of this loop is left on {@link #fd}: this loop's driver forgets it now, and
+         * only then does this loop give up its share. A shared socket is closed by whichever
+         * loop gives up the last share, so every driver that may hold a registration for the
+         * number has been told before the number can be reused.
+         */
         @Override
         void drained() {
             super.drained();
             if (!closed.isDone()) {
+                loop.closingDescriptor(fd);
                 if (users.decrementAndGet() == 0) {
                     LibC.close(fd);
                 }

@@ -82,6 +82,7 @@ public final class ConnectOp extends Op<Connection> {
     @Override
     protected void releaseResources() {
         if (!adopted) {
+            context.closingDescriptor(fd); // the driver may know the number from this very op
             LibC.close(fd);
         }
     }

@@ -22,6 +22,13 @@ public interface OpContext {
     /** Turns an accepted or connected socket into a connection owned by this loop. */
     io.jring.Connection adopt(int fd);
 
+    /**
+     * Tells the loop's driver that the caller is about to close {@code fd} ({@link
+     * io.jring.spi.Driver#closing}). Does nothing off the loop thread, which only happens once
+     * the loop has stopped and its driver is closed.
+     */
+    void closingDescriptor(int fd);
+
     /** Asks the loop (from any thread) to cancel the op in the kernel; its end arrives as usual. */
     void requestCancel(Op<?> op);
 }

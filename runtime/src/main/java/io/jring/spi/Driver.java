@@ -31,6 +31,17 @@ public interface Driver {
     /** Interrupts a blocked {@link #poll} from any thread. */
     void wakeup();
 
+    /**
+     * The runtime is about to close descriptor {@code fd}, which this loop used (loop thread).
+     * Called right before the {@code close}, once every op on the descriptor has ended (a
+     * connect that failed closes its socket from inside its own completion, so that op may
+     * still be on its way out), and never again for that descriptor. The driver forgets what
+     * it knows about the number: the kernel may hand it out again, as another socket, as soon
+     * as it is closed. A listening socket shared by several loops is announced to each loop's
+     * driver when that loop is done with it, which may be well before the last loop closes it.
+     */
+    default void closing(int fd) {}
+
     /** Operations submitted and not yet finished. */
     int inFlight();
 
