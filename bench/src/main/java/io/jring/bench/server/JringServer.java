@@ -1,0 +1,129 @@
+package io.jring.bench.server;
+
+import io.jring.Backend;
+import io.jring.Connection;
+import io.jring.IoBuffer;
+import io.jring.IoRuntime;
+import io.jring.IoRuntimeOptions;
+import io.jring.Listener;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.util.function.BiConsumer;
+
+/**
+ * jring serving both workloads on one event loop (one thread), through the public API only.
+ *
+ * <p>Each connection keeps one receive outstanding and chains the next one as soon as the
+ * answer is queued (not when it is sent), as Netty's auto-read does; sends leave in call order.
+ * The completion handlers are per-connection objects, so the steady state allocates only what
+ * the runtime itself allocates per operation.
+ */
+final class JringServer {
+    private static final MemorySegment RESPONSE = Arena.global().allocate(Http.RESPONSE.length)
+            .copyFrom(MemorySegment.ofArray(Http.RESPONSE));
+
+    static AutoCloseable start(Backend backend, String host, int echoPort, int httpPort) throws Exception {
+        IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend));
+        if (runtime.backend() != backend) {
+            runtime.close();
+            throw new IllegalStateException("asked for " + backend + ", got " + runtime.backend());
+        }
+        Listener echo = runtime.listen(new InetSocketAddress(host, echoPort));
+        echo.onAccept(connection -> new Echo(connection).next());
+        Listener http = runtime.listen(new InetSocketAddress(host, httpPort));
+        http.onAccept(connection -> new HttpConnection(connection).next());
+        System.out.println("jring " + runtime.backend() + " loops: " + runtime.describeLoops());
+        return () -> {
+            echo.close().join();
+            http.close().join();
+            runtime.close();
+        };
+    }
+
+    /** Closes the connection if a send failed. */
+    private static final class CloseOnError implements BiConsumer<Void, Throwable> {
+        private final Connection connection;
+
+        CloseOnError(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void accept(Void ok, Throwable error) {
+            if (error != null) {
+                connection.close();
+            }
+        }
+    }
+
+    private static final class Echo implements BiConsumer<IoBuffer, Throwable> {
+        private final Connection connection;
+        private final CloseOnError closeOnError;
+
+        Echo(Connection connection) {
+            this.connection = connection;
+            this.closeOnError = new CloseOnError(connection);
+        }
+
+        void next() {
+            connection.recv().whenComplete(this);
+        }
+
+        @Override
+        public void accept(IoBuffer buffer, Throwable error) {
+            if (error != null || buffer.isEndOfStream()) {
+                connection.close();
+                return;
+            }
+            connection.send(buffer).whenComplete(closeOnError);
+            next();
+        }
+    }
+
+    private static final class HttpConnection implements BiConsumer<IoBuffer, Throwable> {
+        private final Connection connection;
+        private final CloseOnError closeOnError;
+        private final Http.RequestCounter requests = new Http.RequestCounter();
+
+        HttpConnection(Connection connection) {
+            this.connection = connection;
+            this.closeOnError = new CloseOnError(connection);
+        }
+
+        void next() {
+            connection.recv().whenComplete(this);
+        }
+
+        @Override
+        public void accept(IoBuffer buffer, Throwable error) {
+            if (error != null || buffer.isEndOfStream()) {
+                connection.close();
+                return;
+            }
+            int complete = 0;
+            for (int i = buffer.readerIndex(), end = buffer.writerIndex(); i < end; i++) {
+                if (requests.feed(buffer.getByte(i))) {
+                    complete++;
+                }
+            }
+            buffer.release();
+            IoBuffer out = null;
+            for (int i = 0; i < complete; i++) {
+                if (out == null || out.writableBytes() < RESPONSE.byteSize()) {
+                    if (out != null) {
+                        connection.send(out).whenComplete(closeOnError);
+                    }
+                    out = connection.allocate();
+                }
+                out.write(RESPONSE);
+            }
+            if (out != null) {
+                connection.send(out).whenComplete(closeOnError);
+            }
+            next();
+        }
+    }
+
+    private JringServer() {}
+}

@@ -1,0 +1,125 @@
+package io.jring.bench.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+
+class ReportTest {
+    @Test
+    void tablesAreAlignedMarkdown() {
+        String t = Report.table(List.of("server", "N", "req/s"),
+                List.of(List.of("jring-io_uring", "100", "61.2k"), List.of("nio", "10", "1.23M")));
+        List<String> lines = t.lines().toList();
+        assertEquals(4, lines.size());
+        assertEquals("| server         | N   | req/s |", lines.get(0));
+        assertEquals("| -------------- | --- | ----: |", lines.get(1));
+        assertEquals("| nio            | 10  | 1.23M |", lines.get(3));
+        assertTrue(lines.stream().allMatch(l -> l.length() == lines.get(0).length()));
+    }
+
+    @Test
+    void numbersAreShortAndUnitful() {
+        assertEquals("61.2k", Report.rate(61234));
+        assertEquals("845k", Report.rate(845_000));
+        assertEquals("1.23M", Report.rate(1_234_567));
+        assertEquals("950", Report.rate(950));
+        assertEquals("—", Report.rate(Double.NaN));
+        assertEquals("7.5", Report.us(7.46));
+        assertEquals("1,234", Report.us(1234.4));
+        assertEquals("512 B", Report.bytes(512));
+        assertEquals("2.0 KiB", Report.bytes(2048));
+        assertEquals("61.2k (58.1k–63.0k)", Report.spread(new Stats(61234, 58100, 63000, 3), Report::rate));
+        assertEquals("61.2k", Report.spread(new Stats(61234, 61234, 61234, 1), Report::rate));
+    }
+
+    @Test
+    void csvQuotesWhatNeedsIt() {
+        assertEquals("a,1,2.50000,,\"x, y\",\"say \"\"hi\"\"\"\n",
+                Report.csv("a", 1, 2.5, Double.NaN, "x, y", "say \"hi\""));
+    }
+
+    @Test
+    void generatorJsonIsRead() {
+        Map<String, String> f = Json.parse("{\"mode\":\"echo\",\"conns\":100,\"rps\":61234.5,\"p99_us\":1.5e3}");
+        assertEquals("echo", f.get("mode"));
+        assertEquals(61234.5, Json.number(f, "rps"));
+        assertEquals(1500, Json.number(f, "p99_us"));
+        assertTrue(Double.isNaN(Json.number(f, "missing")));
+        assertTrue(Json.parse("not json").isEmpty());
+    }
+
+    @Test
+    void perCpuCountersFromProcStat() {
+        List<String> stat = List.of("cpu  10 0 20 300 0 0 5 0 0 0", "cpu0 4 0 10 150 0 0 2 0 0 0",
+                "cpu1 6 1 10 150 2 3 3 1 0 0");
+        Proc.CpuTimes cpu1 = Proc.parseCpu(stat, 1);
+        assertEquals(6 + 1 + 10 + 3 + 3 + 1, cpu1.busy());
+        assertEquals(3, cpu1.softirq());
+        assertEquals(cpu1.busy() + 150 + 2, cpu1.total());
+    }
+
+    @Test
+    void roundsRotateSoEveryServerTakesEveryPosition() {
+        assertEquals(List.of("a", "b", "c"), Compare.rotate(List.of("a", "b", "c"), 0));
+        assertEquals(List.of("b", "c", "a"), Compare.rotate(List.of("a", "b", "c"), 1));
+        assertEquals(List.of("c", "a", "b"), Compare.rotate(List.of("a", "b", "c"), 5));
+    }
+
+    @Test
+    void optionsParseAndQuickShrinksTheRun() {
+        Options quick = Options.parse(new String[] {"--quick"}, Path.of("out"));
+        assertEquals(List.of(100), quick.connections());
+        assertEquals(1, quick.rounds());
+        Options o = Options.parse(new String[] {"--connections", "10,1000", "--workloads", "echo,http-p8",
+                "--servers", "jring,netty-uring", "--duration", "2"}, Path.of("out"));
+        assertEquals(List.of(10, 1000), o.connections());
+        assertEquals(8, o.workloads().get(1).depth());
+        assertEquals(List.of("jring-io_uring", "netty-io_uring"), o.servers());
+        assertEquals(2, o.duration());
+        assertThrows(Options.UsageException.class, () -> Options.parse(new String[] {"--servers", "tomcat"}, Path.of("o")));
+        assertThrows(Options.UsageException.class, () -> Options.parse(new String[] {"--idle", "19000"}, Path.of("o")));
+    }
+
+    @Test
+    void reportCsvAndChartFromResults() throws Exception {
+        Options o = Options.parse(new String[] {"--rounds", "2", "--connections", "100", "--workloads", "echo,http-p16",
+                "--servers", "jring-io_uring,netty-epoll"}, Path.of("out"));
+        List<LoadGen.Run> runs = List.of(
+                run("jring-io_uring", "echo", 1, 50_000), run("jring-io_uring", "echo", 2, 52_000),
+                run("netty-epoll", "echo", 1, 40_000), run("netty-epoll", "echo", 2, 39_000),
+                run("jring-io_uring", "http-p16", 1, 900_000), run("netty-epoll", "http-p16", 1, 450_000),
+                LoadGen.Run.failed("netty-epoll", "http-p16", 100, 16, 2, "server died"));
+        Results r = new Results(o, null, runs, List.of(new LoadGen.SyscallCount("jring-io_uring", "echo", 100, 50, 1000,
+                1, null)), List.of(), List.of(new IdleMemory.Result("jring-io_uring", 10_000, 10_000, 1000, 1005, 100,
+                105, null)), List.of(), Map.of(), 10, Map.of());
+        String targets = Report.targets(r);
+        assertTrue(targets.contains("| pipelined http (http-p16) req/s vs Netty epoll, N=100 | 2"), targets);
+        assertTrue(targets.contains("met"), targets);
+        Results.Cell netty = r.cells(o.workloads().get(0)).get(1);
+        assertEquals("netty-epoll", netty.server());
+        assertEquals((40.0 / 50 + 39.0 / 52) / 2, netty.rpsVsBaseline().median(), 1e-9);
+        Results.Cell failed = r.cells(o.workloads().get(1)).get(1);
+        assertEquals(1, failed.rps().count());
+        assertEquals(List.of("round 2: server died"), failed.failures());
+
+        String svg = Chart.svg(r);
+        DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8))); // well-formed XML
+        assertTrue(svg.contains("echo — requests/s"));
+        assertEquals(1, svg.split("<svg", -1).length - 1);
+    }
+
+    private static LoadGen.Run run(String server, String workload, int round, double rps) {
+        long requests = (long) rps;
+        return new LoadGen.Run(server, workload, 100, workload.equals("echo") ? 1 : 16, round, 1.0, requests, rps,
+                100, 200, 300, 400, 500, 0, requests * 5_000L, 100, 5, 100, 100, 100, null);
+    }
+}
