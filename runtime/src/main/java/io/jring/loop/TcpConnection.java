@@ -152,19 +152,27 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     private <T, O extends Op<T>> O enqueue(Direction direction, O op) {
-        loop.run(() -> {
-            if (closing) {
-                EventLoop.abandon(op, "connection is closed");
-            } else if (direction.active == null) {
-                start(direction, op);
-            } else {
-                direction.waiting.add(op);
-                if (op.deadlineNanos() != 0) {
-                    expireWhileQueued(direction, op);
-                }
-            }
-        });
+        // On the loop thread (the common case: a stage chained on an earlier op) no task object
+        // is made, so an operation costs only the future it returns.
+        if (loop.inLoop()) {
+            admit(direction, op);
+        } else {
+            loop.execute(() -> admit(direction, op));
+        }
         return op;
+    }
+
+    private void admit(Direction direction, Op<?> op) {
+        if (closing) {
+            EventLoop.abandon(op, "connection is closed");
+        } else if (direction.active == null) {
+            start(direction, op);
+        } else {
+            direction.waiting.add(op);
+            if (op.deadlineNanos() != 0) {
+                expireWhileQueued(direction, op);
+            }
+        }
     }
 
     /** A deadline passes while the op still waits its turn: it ends without reaching the kernel. */

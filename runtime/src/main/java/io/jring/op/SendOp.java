@@ -20,14 +20,18 @@ public final class SendOp extends Op<Void> {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
 
     private final IoBuffer buffer;      // null when sending a segment
-    private final MemorySegment bytes;  // what to send: the buffer's readable part, or the segment
+    private final MemorySegment keepAlive; // a segment (or its native copy) the kernel reads from
+    private final long address;         // what to send: plain numbers, so no slice is made per send
+    private final long length;
     private long sent;
 
     /** Sends {@code buffer}'s readable bytes and releases it when done. */
     public SendOp(OpContext context, OpOwner owner, int fd, IoBuffer buffer, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
         this.buffer = buffer;
-        this.bytes = buffer.readableSegment();
+        this.keepAlive = null;
+        this.address = buffer.segment().address() + buffer.readerIndex();
+        this.length = buffer.readableBytes();
         buffer.lendToKernel();
     }
 
@@ -35,7 +39,9 @@ public final class SendOp extends Op<Void> {
     public SendOp(OpContext context, OpOwner owner, int fd, MemorySegment segment, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
         this.buffer = null;
-        this.bytes = segment.isNative() ? segment : Arena.ofAuto().allocate(segment.byteSize()).copyFrom(segment);
+        this.keepAlive = segment.isNative() ? segment : Arena.ofAuto().allocate(segment.byteSize()).copyFrom(segment);
+        this.address = keepAlive.address();
+        this.length = keepAlive.byteSize();
     }
 
     @Override
@@ -45,13 +51,11 @@ public final class SendOp extends Op<Void> {
 
     @Override
     public void prepare(Sqe sqe) {
-        long address = bytes.address() + sent;
-        int length = remaining();
         int fixedIndex = buffer == null ? -1 : fixedIndex(context, buffer);
         if (fixedIndex >= 0) {
-            sqe.prep(IORING_OP_WRITE_FIXED, fd, address, length, 0).bufIndex(fixedIndex);
+            sqe.prep(IORING_OP_WRITE_FIXED, fd, address + sent, remaining(), 0).bufIndex(fixedIndex);
         } else {
-            sqe.prep(IORING_OP_SEND, fd, address, length, 0).opFlags(SEND_FLAGS);
+            sqe.prep(IORING_OP_SEND, fd, address + sent, remaining(), 0).opFlags(SEND_FLAGS);
         }
     }
 
@@ -62,7 +66,7 @@ public final class SendOp extends Op<Void> {
 
     @Override
     public long attempt() {
-        return LibC.send(fd, bytes.asSlice(sent), remaining(), Linux.MSG_NOSIGNAL);
+        return LibC.send(fd, MemorySegment.ofAddress(address + sent), remaining(), Linux.MSG_NOSIGNAL);
     }
 
     @Override
@@ -71,7 +75,7 @@ public final class SendOp extends Op<Void> {
             return fail(res);
         }
         sent += res;
-        return sent < bytes.byteSize() ? RESUBMIT : deliver(null);
+        return sent < length ? RESUBMIT : deliver(null);
     }
 
     @Override
@@ -83,7 +87,7 @@ public final class SendOp extends Op<Void> {
     }
 
     private int remaining() {
-        return (int) Math.min(Integer.MAX_VALUE, bytes.byteSize() - sent);
+        return (int) Math.min(Integer.MAX_VALUE, length - sent);
     }
 
     /** The fixed-buffer index for a pooled buffer in registered memory, else -1. */
