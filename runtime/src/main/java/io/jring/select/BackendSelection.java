@@ -104,11 +104,16 @@ public final class BackendSelection {
         if (errno != Errno.EPERM) {
             return "";
         }
+        String value;
         try {
-            String value = Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
-            return " (kernel.io_uring_disabled=" + value + ")";
+            value = Files.readString(Path.of("/proc/sys/kernel/io_uring_disabled")).trim();
         } catch (IOException | RuntimeException e) {
             return " (seccomp or a sandbox refused it)";
         }
+        return switch (value) {
+            case "0" -> " (kernel.io_uring_disabled=0, so seccomp or a sandbox refused it)";
+            case "1" -> " (kernel.io_uring_disabled=1: only root or kernel.io_uring_group may use it)";
+            default -> " (kernel.io_uring_disabled=" + value + ")";
+        };
     }
 }
