@@ -23,6 +23,10 @@ import io.jring.bindings.Linux;
 import io.jring.bindings.SocketLayouts;
 import io.jring.op.AcceptStreamOp;
 import io.jring.op.Op;
+import io.jring.op.RecvIntoOp;
+import io.jring.op.RecvOp;
+import io.jring.op.SendOp;
+import io.jring.op.SendvOp;
 import io.jring.spi.Driver;
 import io.jring.spi.DriverSettings;
 import java.lang.foreign.Arena;
@@ -34,17 +38,41 @@ import java.util.PriorityQueue;
 /**
  * The epoll reactor: one epoll fd per loop. An op is first tried at once (a send usually goes
  * straight into the socket buffer, which saves an epoll_wait round trip); only when its
- * syscall answers EAGAIN does it park on its descriptor, until epoll says the descriptor is
- * ready and the syscall is tried again.
+ * syscall answers EAGAIN, or the descriptor is already known not to be ready for it, does it
+ * park on its descriptor, until epoll says the descriptor is ready and the syscall is tried
+ * again.
  *
  * <p><b>Edge-triggered.</b> A connection's descriptor is added with {@code EPOLLIN | EPOLLOUT |
  * EPOLLRDHUP | EPOLLET} and stays in the set: no EPOLL_CTL_MOD to switch interest per
  * operation (as EPOLLONESHOT would need), and no wakeups for a readable socket nobody is
  * reading (level triggering would report it on every wait). Edge triggering loses nothing here
- * because an op parks only after its syscall said EAGAIN, and parked ops are served until one
- * says EAGAIN again: every later change of readiness is a new edge. When serving stops early
- * (the work budget ran out) the descriptor goes to a backlog that the next {@link #poll}
- * serves without waiting for an edge.
+ * because an op parks only once its direction is known not ready (its syscall, or an earlier
+ * one, said EAGAIN or showed the direction drained), and parked ops are served until that is
+ * so again: every later change of readiness is a new edge (see readiness tracking below).
+ * When serving stops early (the work budget ran out) the descriptor goes to a backlog that the
+ * next {@link #poll} serves without waiting for an edge.
+ *
+ * <p><b>Readiness tracking.</b> Trying a syscall only to hear EAGAIN costs as much as a useful
+ * one, so each descriptor remembers per direction whether it may be ready ({@link FdState}):
+ * set by epoll's report, cleared by EAGAIN and by a result that shows the direction drained
+ * ({@link Op#drainedBy}): a stream read shorter than asked took all there was, a write shorter
+ * than offered filled the send buffer. The data transfers (recv, send, sendv) consult it: one
+ * submitted while its direction is known not ready parks at once, and serving parked ones
+ * stops there, without the syscall. In an echo loop the next recv is submitted right after
+ * the previous message, so it parks for free instead of costing an EAGAIN per message. This
+ * loses no wakeup, for the same reason edge triggering loses none: a short read left the
+ * receive queue empty and a short write left the socket flagged as out of space, so any later
+ * data or space raises a new edge; this thread is not inside epoll_wait while it works, so the
+ * edge waits in the epoll set's ready list and the next wait reports it, after the flag was
+ * cleared. (An edge from before the syscall, still queued or later in the same batch, only
+ * sets the flag again: one needless try, never a missed one.) A descriptor not yet registered
+ * is registered when its op parks, and EPOLL_CTL_ADD reports readiness already there. The one
+ * edge that does not repeat is a hang-up or error: after one, short reads no longer clear the
+ * read side (the peer's last bytes and its FIN may arrive together, and the read after the
+ * short one must still see the end of stream). The flags are cleared before {@code complete}
+ * runs, since the user code it runs may close the descriptor, whose number then starts afresh
+ * ({@link #closing}). Accepts, connects and shutdowns ignore the flags and always try, as
+ * before: listeners are served until EAGAIN, and a connect or shutdown is rare.
  *
  * <p><b>Registered once per descriptor.</b> A descriptor is added (EPOLL_CTL_ADD) when the
  * first op parks on it, and the registration is trusted until the runtime says it is about
@@ -103,6 +131,7 @@ public final class EpollDriver implements Driver {
     private static final int LISTENER_EVENTS = EPOLLIN | EPOLLET;
     private static final int READ_READY = EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP;
     private static final int WRITE_READY = EPOLLOUT | EPOLLERR | EPOLLHUP;
+    private static final int HANG_UP = EPOLLRDHUP | EPOLLERR | EPOLLHUP;
     private static final long EVENT_SIZE = SocketLayouts.EPOLL_EVENT.byteSize();
 
     private final Arena arena = Arena.ofConfined();
@@ -167,11 +196,14 @@ public final class EpollDriver implements Driver {
         start(op);
     }
 
-    /** Tries the op now, unless ops already wait on its descriptor and direction (they go first). */
+    /**
+     * Tries the op now, unless ops already wait on its descriptor and direction (they go first)
+     * or the direction is known not to be ready (the op would only meet EAGAIN).
+     */
     private void start(Op<?> op) {
         FdState fd = state(op.fd());
         boolean write = FdState.wantsWrite(op);
-        if (fd.hasWaiters(write)) {
+        if (fd.hasWaiters(write) || (!fd.ready(write) && tracked(op))) {
             park(op, fd, write);
         } else if (depth >= MAX_DEPTH) {
             defer(op);
@@ -195,6 +227,7 @@ public final class EpollDriver implements Driver {
             }
             long res = attempt(op);
             if (res == -Errno.EAGAIN) {
+                fd.notReady(write);
                 park(op, fd, write);
                 return;
             }
@@ -202,13 +235,34 @@ public final class EpollDriver implements Driver {
                 end(op, true);
                 return;
             }
+            noteDrained(fd, op, write, res);
             int next = op.complete(res, 0);
             if (next == Op.FINISHED || cancelled(op)) {
                 end(op, next != Op.FINISHED);
                 return;
             }
+            if (!fd.ready(write) && tracked(op)) {
+                park(op, fd, write); // e.g. the rest of a short send: wait for room
+                return;
+            }
         }
         defer(op); // e.g. an accept stream in a flood of connections: let the others have a turn
+    }
+
+    /** The data transfers, which follow the readiness flags (see the class comment). */
+    private static boolean tracked(Op<?> op) {
+        return op instanceof RecvOp || op instanceof SendOp
+                || op instanceof RecvIntoOp || op instanceof SendvOp;
+    }
+
+    /**
+     * Clears the direction's flag if the successful {@code res} shows it drained. Called between
+     * {@code attempt} and {@code complete}: nothing can have closed the descriptor in between.
+     */
+    private static void noteDrained(FdState fd, Op<?> op, boolean write, long res) {
+        if ((write || !fd.hungUp) && op.drainedBy(res)) {
+            fd.notReady(write);
+        }
     }
 
     private void defer(Op<?> op) {
@@ -315,6 +369,7 @@ public final class EpollDriver implements Driver {
         // A backlog entry would serve the number's next socket without its own readiness.
         fd.backlogRead = false;
         fd.backlogWrite = false;
+        fd.resetReadiness(); // the next socket under this number: maybe ready, try it
     }
 
     private int ctl(int op, int fd, int events, long data) {
@@ -443,18 +498,28 @@ public final class EpollDriver implements Driver {
         if (fd == null || fd.generation != gen) {
             return; // a registration replaced since (the number was closed and reused)
         }
-        if ((ready & READ_READY) != 0 && !serve(fd, false)) {
-            toBacklog(fd, false);
+        if ((ready & READ_READY) != 0) {
+            fd.readReady = true;
+            if ((ready & HANG_UP) != 0) {
+                fd.hungUp = true;
+            }
+            if (!serve(fd, false)) {
+                toBacklog(fd, false);
+            }
         }
         // Serving the readers may have closed the descriptor and registered its number anew.
-        if ((ready & WRITE_READY) != 0 && fd.generation == gen && !serve(fd, true)) {
-            toBacklog(fd, true);
+        if ((ready & WRITE_READY) != 0 && fd.generation == gen) {
+            fd.writeReady = true;
+            if (!serve(fd, true)) {
+                toBacklog(fd, true);
+            }
         }
     }
 
     /**
      * Tries the ops parked on one direction, oldest first, until one meets EAGAIN (it stays
-     * parked). Each op is looked up afresh: completing one may cancel, end or park others, or
+     * parked) or a result shows the direction drained (the data transfers left wait for the
+     * next edge). Each op is looked up afresh: completing one may cancel, end or park others, or
      * close the descriptor, whose number's next socket (if already reused) then has a
      * registration of its own and waits for its own events. Returns false if the budget ran
      * out first.
@@ -471,14 +536,19 @@ public final class EpollDriver implements Driver {
                 end(op, true);
                 continue;
             }
+            if (!fd.ready(write) && tracked(op)) {
+                return true; // drained by the previous op: the next edge serves it
+            }
             op.slot = RUNNING;
             long res = attempt(op);
             if (res == -Errno.EAGAIN) {
+                fd.notReady(write);
                 op.slot = PARKED;
                 return true;
             }
             int next = Op.FINISHED;
             if (res != THREW) {
+                noteDrained(fd, op, write, res);
                 next = op.complete(res, 0);
             }
             if (res == THREW || next == Op.FINISHED || cancelled(op)) {

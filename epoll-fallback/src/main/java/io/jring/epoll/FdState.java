@@ -11,6 +11,12 @@ import java.util.ArrayDeque;
  * <p>The object outlives the descriptor: it is kept per number and reused when the kernel
  * hands the number out again. {@code Driver.closing} resets it in between, and events carry
  * {@link #generation} so that those of the old descriptor still in flight are recognized.
+ *
+ * <p><b>Readiness.</b> Per direction, whether the descriptor may be ready ({@link #readReady},
+ * {@link #writeReady}): set when epoll reports the direction ready, cleared when a syscall
+ * answers EAGAIN or its result shows the direction drained ({@code Op.drainedBy}: a short
+ * read or write). A data transfer op of a direction known not ready parks at once, without a
+ * syscall that would only answer EAGAIN. A fresh number starts as "maybe ready" on both sides.
  */
 final class FdState {
     final int fd;
@@ -29,6 +35,17 @@ final class FdState {
     /** Set while this fd sits in the driver's backlog: a direction whose serving ran out of budget. */
     boolean backlogRead;
     boolean backlogWrite;
+    /** May be readable: no EAGAIN and no short read since epoll said so (or the number was fresh). */
+    boolean readReady = true;
+    /** May be writable: no EAGAIN and no short write since epoll said so (or the number was fresh). */
+    boolean writeReady = true;
+    /**
+     * Epoll reported a hang-up or error (EPOLLRDHUP, EPOLLHUP, EPOLLERR): reads end at once from
+     * now on (end of stream or the error), and that edge does not come again, so a short read no
+     * longer means the reader must wait. E.g. the peer's last bytes and its FIN arrive together:
+     * the read that takes the bytes is short, yet the next one must be tried to see the end.
+     */
+    boolean hungUp;
     private ArrayDeque<Op<?>> readers;
     private ArrayDeque<Op<?>> writers;
 
@@ -56,6 +73,25 @@ final class FdState {
     boolean hasWaiters(boolean write) {
         ArrayDeque<Op<?>> list = write ? writers : readers;
         return list != null && !list.isEmpty();
+    }
+
+    boolean ready(boolean write) {
+        return write ? writeReady : readReady;
+    }
+
+    void notReady(boolean write) {
+        if (write) {
+            writeReady = false;
+        } else {
+            readReady = false;
+        }
+    }
+
+    /** A new descriptor under this number: nothing known about it yet. */
+    void resetReadiness() {
+        readReady = true;
+        writeReady = true;
+        hungUp = false;
     }
 
     boolean idle() {

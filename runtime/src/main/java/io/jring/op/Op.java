@@ -69,6 +69,18 @@ public abstract class Op<T> extends CompletableFuture<T> {
     /** Performs the non-blocking syscall: a result, or {@code -errno} ({@code -EAGAIN}: not ready). */
     public abstract long attempt();
 
+    /**
+     * Whether {@code res}, a result of {@link #attempt()} not yet passed to {@link #complete},
+     * shows that this op's direction of the descriptor is no longer ready although the call
+     * did not answer EAGAIN: a stream read that returned fewer bytes than it asked for (the
+     * socket is drained), or a write that took fewer than it offered (the send buffer is full).
+     * The readiness driver then parks the next op of that direction without trying it; the
+     * completion form ignores this. False unless an op knows better.
+     */
+    public boolean drainedBy(long res) {
+        return false;
+    }
+
     // ---- shared ------------------------------------------------------------------------------
 
     /**

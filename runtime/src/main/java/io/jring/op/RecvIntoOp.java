@@ -50,6 +50,12 @@ public final class RecvIntoOp extends Op<Integer> {
         return LibC.recv(fd, into.writableSegment(), into.writableBytes(), 0);
     }
 
+    /** A short read: the socket had no more (asked for the buffer's writable space). */
+    @Override
+    public boolean drainedBy(long res) {
+        return res > 0 && res < into.writableBytes();
+    }
+
     @Override
     public int complete(long res, int flags) {
         if (res > 0) {

@@ -58,6 +58,12 @@ public final class RecvOp extends Op<IoBuffer> {
         return res;
     }
 
+    /** A short read: the socket had no more (asked for the held block's capacity). */
+    @Override
+    public boolean drainedBy(long res) {
+        return res > 0 && held != null && res < held.capacity();
+    }
+
     @Override
     public int complete(long res, int flags) {
         if (res > 0) {

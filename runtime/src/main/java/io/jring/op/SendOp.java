@@ -69,6 +69,12 @@ public final class SendOp extends Op<Void> {
         return LibC.send(fd, MemorySegment.ofAddress(address + sent), remaining(), Linux.MSG_NOSIGNAL);
     }
 
+    /** A short write: the send buffer is full. */
+    @Override
+    public boolean drainedBy(long res) {
+        return res > 0 && res < remaining();
+    }
+
     @Override
     public int complete(long res, int flags) {
         if (res < 0) {

@@ -70,6 +70,12 @@ public final class SendvOp extends Op<Void> {
         return LibC.sendmsg(fd, buildMessage(), Linux.MSG_NOSIGNAL);
     }
 
+    /** A short write: the send buffer is full. */
+    @Override
+    public boolean drainedBy(long res) {
+        return res > 0 && res < total - sent;
+    }
+
     @Override
     public int complete(long res, int flags) {
         if (res < 0) {
