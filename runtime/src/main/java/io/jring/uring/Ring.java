@@ -95,7 +95,10 @@ final class Ring {
         this.cqMask = struct.get(ValueLayout.JAVA_INT, CQ_RING_MASK);
         this.sqHead = pointer(SQ_KHEAD, 4);
         this.sqTail = pointer(SQ_KTAIL, 4);
-        this.sqArray = pointer(SQ_ARRAY, 4L * sqEntries);
+        // liburing 2.6+ sets IORING_SETUP_NO_SQARRAY on kernels that take it (6.6+): then there is
+        // no indirection array (the pointer is NULL) and the kernel reads SQE tail & mask directly.
+        MemorySegment array = struct.get(ValueLayout.ADDRESS, SQ_ARRAY);
+        this.sqArray = array.equals(MemorySegment.NULL) ? null : array.reinterpret(4L * sqEntries);
         this.sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
         this.cqHead = pointer(CQ_KHEAD, 4);
         this.cqTail = pointer(CQ_KTAIL, 4);
@@ -124,8 +127,10 @@ final class Ring {
     /** Claims the next SQE, zeroed, and returns its byte offset in {@link #sqes()}; the caller has checked space. */
     long nextSqe() {
         int index = sqeTail & sqMask;
-        // liburing maps SQ slots to SQEs one to one; writing the slot keeps that true whatever set it up.
-        sqArray.setAtIndex(ValueLayout.JAVA_INT, index, index);
+        if (sqArray != null) {
+            // liburing maps SQ slots to SQEs one to one; writing the slot keeps that true whatever set it up.
+            sqArray.setAtIndex(ValueLayout.JAVA_INT, index, index);
+        }
         sqeTail++;
         long offset = index * IoUringAbi.SQE_SIZE;
         for (long i = 0; i < IoUringAbi.SQE_SIZE; i += 8) {
