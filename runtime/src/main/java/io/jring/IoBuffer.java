@@ -151,8 +151,11 @@ public final class IoBuffer {
         return this;
     }
 
+    /** Appends the buffer's remaining bytes and consumes them (its position moves to its limit). */
     public IoBuffer write(ByteBuffer source) {
-        return write(MemorySegment.ofBuffer(source)).also(() -> source.position(source.limit()));
+        write(MemorySegment.ofBuffer(source));
+        source.position(source.limit());
+        return this;
     }
 
     /** Copies the readable bytes out (the indexes do not move). */
@@ -232,11 +235,6 @@ public final class IoBuffer {
         if (length > writableBytes()) {
             throw new IndexOutOfBoundsException("need " + length + " writable bytes, have " + writableBytes());
         }
-    }
-
-    private IoBuffer also(Runnable action) {
-        action.run();
-        return this;
     }
 
     @Override

@@ -55,7 +55,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<IoBuffer> recv(Duration timeout) {
-        return enqueue(receives, new RecvOp(loop, this, fd, nanos(timeout)));
+        return enqueue(receives, new RecvOp(loop, this, fd, timeoutNanos(timeout)));
     }
 
     @Override
@@ -65,7 +65,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Integer> recv(IoBuffer into, Duration timeout) {
-        return enqueue(receives, new RecvIntoOp(loop, this, fd, into, nanos(timeout)));
+        return enqueue(receives, new RecvIntoOp(loop, this, fd, into, timeoutNanos(timeout)));
     }
 
     @Override
@@ -75,7 +75,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> send(IoBuffer buffer, Duration timeout) {
-        return enqueue(sends, new SendOp(loop, this, fd, buffer, nanos(timeout)));
+        return enqueue(sends, new SendOp(loop, this, fd, buffer, timeoutNanos(timeout)));
     }
 
     @Override
@@ -242,7 +242,8 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         }
     }
 
-    private static long nanos(Duration timeout) {
+    /** A user's timeout in nanoseconds; 0 for none. Shared with listeners and connects. */
+    static long timeoutNanos(Duration timeout) {
         if (timeout == null) {
             return 0;
         }
@@ -250,10 +251,6 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
         return timeout.toNanos();
-    }
-
-    static long timeoutNanos(Duration timeout) {
-        return nanos(timeout);
     }
 
     @Override

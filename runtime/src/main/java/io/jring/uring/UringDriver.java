@@ -298,18 +298,20 @@ public final class UringDriver implements Driver {
                 + " fixed-buffers=" + fixedBuffersNote + " provided-buffers=" + providedBuffersNote;
     }
 
+    private static final int[] NAMED_SETUP_FLAGS = {
+        IoUringConstants.IORING_SETUP_SINGLE_ISSUER, IoUringConstants.IORING_SETUP_DEFER_TASKRUN,
+        IoUringConstants.IORING_SETUP_COOP_TASKRUN, IoUringConstants.IORING_SETUP_SUBMIT_ALL,
+        IoUringConstants.IORING_SETUP_CQSIZE,
+    };
+    private static final String[] SETUP_FLAG_NAMES = {
+        "SINGLE_ISSUER", "DEFER_TASKRUN", "COOP_TASKRUN", "SUBMIT_ALL", "CQSIZE",
+    };
+
     static String setupFlagNames(int flags) {
         StringJoiner names = new StringJoiner("|");
-        String[][] known = {
-            {"SINGLE_ISSUER", String.valueOf(IoUringConstants.IORING_SETUP_SINGLE_ISSUER)},
-            {"DEFER_TASKRUN", String.valueOf(IoUringConstants.IORING_SETUP_DEFER_TASKRUN)},
-            {"COOP_TASKRUN", String.valueOf(IoUringConstants.IORING_SETUP_COOP_TASKRUN)},
-            {"SUBMIT_ALL", String.valueOf(IoUringConstants.IORING_SETUP_SUBMIT_ALL)},
-            {"CQSIZE", String.valueOf(IoUringConstants.IORING_SETUP_CQSIZE)},
-        };
-        for (String[] entry : known) {
-            if ((flags & Integer.parseInt(entry[1])) != 0) {
-                names.add(entry[0]);
+        for (int i = 0; i < NAMED_SETUP_FLAGS.length; i++) {
+            if ((flags & NAMED_SETUP_FLAGS[i]) != 0) {
+                names.add(SETUP_FLAG_NAMES[i]);
             }
         }
         return names.length() == 0 ? "none" : names.toString();
