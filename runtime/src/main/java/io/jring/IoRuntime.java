@@ -73,7 +73,7 @@ public final class IoRuntime implements AutoCloseable {
         List<EventLoop> loops = new ArrayList<>();
         for (int i = 0; i < options.threads(); i++) {
             DriverSettings settings = new DriverSettings(options.ringEntries(), options.providedBuffers(),
-                    options.registerBuffers(), i);
+                    options.registerBuffers(), options.multishotRecv(), i);
             loops.add(new EventLoop(i, choice.backend().label(), factory, settings,
                     options.bufferSize(), options.buffersPerLoop()));
         }

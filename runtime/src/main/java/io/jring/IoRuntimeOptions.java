@@ -16,9 +16,11 @@ import java.util.Optional;
  * @param buffersPerLoop  blocks per pool slab; the pool grows by a slab when it runs dry
  * @param providedBuffers blocks each io_uring loop lends to its provided-buffer ring for recv
  * @param registerBuffers register the pool with the ring as fixed buffers
+ * @param multishotRecv   receive through one multishot recv per connection where the kernel has it
  */
 public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean requireUring, int ringEntries,
-                               int bufferSize, int buffersPerLoop, int providedBuffers, boolean registerBuffers) {
+                               int bufferSize, int buffersPerLoop, int providedBuffers, boolean registerBuffers,
+                               boolean multishotRecv) {
 
     public IoRuntimeOptions {
         require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
@@ -34,37 +36,46 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
 
     public static IoRuntimeOptions defaults() {
         return new IoRuntimeOptions(Runtime.getRuntime().availableProcessors(), Optional.empty(),
-                requiredByEnvironment(), 1024, 16384, 512, 128, true);
+                requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty());
     }
 
     public IoRuntimeOptions withThreads(int value) {
         return new IoRuntimeOptions(value, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers);
+                providedBuffers, registerBuffers, multishotRecv);
     }
 
     public IoRuntimeOptions withBackend(Backend value) {
         return new IoRuntimeOptions(threads, Optional.ofNullable(value), requireUring, ringEntries, bufferSize,
-                buffersPerLoop, providedBuffers, registerBuffers);
+                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv);
     }
 
     public IoRuntimeOptions withRequireUring(boolean value) {
         return new IoRuntimeOptions(threads, backend, value, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers);
+                providedBuffers, registerBuffers, multishotRecv);
     }
 
     public IoRuntimeOptions withRingEntries(int value) {
         return new IoRuntimeOptions(threads, backend, requireUring, value, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers);
+                providedBuffers, registerBuffers, multishotRecv);
     }
 
     public IoRuntimeOptions withBuffers(int size, int perLoop, int provided) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, size, perLoop, provided,
-                registerBuffers);
+                registerBuffers, multishotRecv);
     }
 
     public IoRuntimeOptions withRegisterBuffers(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, value);
+                providedBuffers, value, multishotRecv);
+    }
+
+    /**
+     * Whether a connection's pooled recvs may run as one multishot recv (io_uring on Linux 6.0+;
+     * on by default). Off, every recv is one SQE: for comparing the two, or for ruling it out.
+     */
+    public IoRuntimeOptions withMultishotRecv(boolean value) {
+        return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers, value);
     }
 
     /** {@code JRING_REQUIRE_URING=1} or {@code -Djring.requireUring=true}. */
@@ -72,6 +83,12 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
         String env = System.getenv("JRING_REQUIRE_URING");
         String property = System.getProperty("jring.requireUring");
         return isTrue(env) || isTrue(property);
+    }
+
+    /** On unless {@code -Djring.recv.multishot=false}. */
+    static boolean multishotRecvByProperty() {
+        String value = System.getProperty("jring.recv.multishot");
+        return value == null || isTrue(value);
     }
 
     private static boolean isTrue(String value) {

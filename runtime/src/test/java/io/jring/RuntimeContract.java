@@ -74,6 +74,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("receive buffering")
+    class ReceiveBuffering extends ReceiveBufferingContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("backpressure")
     class Backpressure extends BackpressureContract {
         @Override

@@ -106,6 +106,17 @@ public final class IoUringAbi {
             MemoryLayout.sequenceLayout(3, JAVA_LONG).withName("resv"))
             .withName("io_uring_buf_reg");
 
+    /**
+     * {@code struct io_uring_getevents_arg}: what io_uring_enter reads with
+     * {@code IORING_ENTER_EXT_ARG} (5.11+), here for a wait with a timeout.
+     */
+    public static final StructLayout GETEVENTS_ARG = MemoryLayout.structLayout(
+            JAVA_LONG.withName("sigmask"),
+            JAVA_INT.withName("sigmask_sz"),
+            JAVA_INT.withName("pad"),
+            JAVA_LONG.withName("ts"))
+            .withName("io_uring_getevents_arg");
+
     public static final long SQE_SIZE = SQE.byteSize();
     public static final long SQE_OPCODE = SQE.byteOffset(groupElement("opcode"));
     public static final long SQE_FLAGS = SQE.byteOffset(groupElement("flags"));
@@ -145,6 +156,9 @@ public final class IoUringAbi {
     public static final long BUF_REG_RING_ADDR = BUF_REG.byteOffset(groupElement("ring_addr"));
     public static final long BUF_REG_RING_ENTRIES = BUF_REG.byteOffset(groupElement("ring_entries"));
     public static final long BUF_REG_BGID = BUF_REG.byteOffset(groupElement("bgid"));
+
+    public static final long GETEVENTS_ARG_SIGMASK_SZ = GETEVENTS_ARG.byteOffset(groupElement("sigmask_sz"));
+    public static final long GETEVENTS_ARG_TS = GETEVENTS_ARG.byteOffset(groupElement("ts"));
 
     private IoUringAbi() {}
 }

@@ -96,6 +96,7 @@ public final class IoUringConstants {
 
     // io_uring_enter flags
     public static final int IORING_ENTER_GETEVENTS = 1 << 0;
+    public static final int IORING_ENTER_EXT_ARG = 1 << 3;
 
     // cqe->flags
     public static final int IORING_CQE_F_BUFFER = 1 << 0;

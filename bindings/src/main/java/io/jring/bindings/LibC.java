@@ -184,9 +184,14 @@ public final class LibC {
      * without blocking.
      */
     public static int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags) {
+        return ioUringEnter(ringFd, toSubmit, minComplete, flags, MemorySegment.NULL, 0L);
+    }
+
+    /** io_uring_enter with its argument: with {@code IORING_ENTER_EXT_ARG}, a getevents_arg. */
+    public static int ioUringEnter(int ringFd, int toSubmit, int minComplete, int flags, MemorySegment arg, long argSize) {
         try {
             return (int) Native.result((long) SYSCALL_IO_URING_ENTER.invokeExact(Native.callState(),
-                    SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, MemorySegment.NULL, 0L));
+                    SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, arg, argSize));
         } catch (Throwable t) { throw rethrow(t); }
     }
 

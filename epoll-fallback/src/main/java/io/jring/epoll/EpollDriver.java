@@ -463,12 +463,13 @@ public final class EpollDriver implements Driver {
     // ---- readiness ---------------------------------------------------------------------------
 
     @Override
-    public void poll(boolean mayBlock) {
+    public void poll(long waitNanos) {
         // Work left over from the last turn is served after this wait's events, so it must not block.
         unregisterIdleListeners();
         int backlogged = backlog.size();
         int deferredOps = deferred.size();
-        int timeout = mayBlock && backlogged == 0 && deferredOps == 0 ? millisToNextDeadline() : 0;
+        int timeout = waitNanos != 0 && backlogged == 0 && deferredOps == 0
+                ? earlier(millisToNextDeadline(), roundUpToMillis(waitNanos)) : 0;
         int count = LibC.epollWait(epollFd, events, maxEvents, timeout);
         if (count < 0) {
             if (count != -Errno.EINTR) {
@@ -606,8 +607,16 @@ public final class EpollDriver implements Driver {
         if (next == null) {
             return -1;
         }
-        long remaining = next.deadlineNanos() - System.nanoTime();
-        return remaining <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (remaining + 999_999) / 1_000_000);
+        return roundUpToMillis(Math.max(0, next.deadlineNanos() - System.nanoTime()));
+    }
+
+    private static int roundUpToMillis(long nanos) {
+        return nanos < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
+    }
+
+    /** The shorter of two epoll_wait timeouts, where -1 is forever. */
+    private static int earlier(int a, int b) {
+        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
     }
 
     /** A parked op whose deadline passed ends like a cancel without cause: a TimeoutException. */

@@ -39,6 +39,9 @@ public final class Doctor {
             line("io_uring features", featureNames(probe.features()));
             List<String> missing = probe.missingOps();
             line("io_uring ops jring needs", missing.isEmpty() ? "all present" : "missing " + String.join(", ", missing));
+            List<String> missingFeatures = probe.missingFeatures();
+            line("io_uring features jring needs", missingFeatures.isEmpty() ? "all present"
+                    : "missing " + String.join(", ", missingFeatures));
         }
         line("RLIMIT_MEMLOCK", rlimit(Linux.RLIMIT_MEMLOCK, true));
         line("RLIMIT_NOFILE", rlimit(Linux.RLIMIT_NOFILE, false));

@@ -32,6 +32,7 @@ public final class EventLoop implements OpContext, Executor {
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Set<Closeable> resources = new HashSet<>();
+    private final Deadlines deadlines = new Deadlines();
     private volatile Driver driver;
     private volatile BufferPool pool;
     private volatile boolean shutdownRequested;
@@ -40,6 +41,8 @@ public final class EventLoop implements OpContext, Executor {
     private boolean shuttingDown;
     /** Loop thread only: the driver is open (set once it opened, cleared just before it closes). */
     private boolean driverOpen;
+    /** Loop thread only: the kernel answered EINVAL to a multishot recv once. */
+    private boolean multishotRecvRefused;
 
     /** Something placed on this loop that must be closed when it shuts down. */
     interface Closeable {
@@ -166,8 +169,32 @@ public final class EventLoop implements OpContext, Executor {
             if (shuttingDown && resources.isEmpty() && driver.inFlight() == 0 && tasks.isEmpty()) {
                 return;
             }
-            driver.poll(tasks.isEmpty());
+            driver.poll(tasks.isEmpty() ? deadlines.nanosToNext(System.nanoTime()) : 0);
+            expireDeadlines();
         }
+    }
+
+    /** Ends each op whose deadline passed while it waited in the loop; its owner takes it out. */
+    private void expireDeadlines() {
+        if (deadlines.size() == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        Op<?> op;
+        while ((op = deadlines.pollExpired(now)) != null) {
+            op.owner().deadlinePassed(op);
+        }
+    }
+
+    /** Ends {@code op} with a timeout at its deadline unless {@link #unwatchDeadline} comes first. */
+    void watchDeadline(Op<?> op) {
+        if (op.deadlineNanos() != 0) {
+            deadlines.add(op);
+        }
+    }
+
+    void unwatchDeadline(Op<?> op) {
+        deadlines.remove(op);
     }
 
     private void runTasks() {
@@ -214,6 +241,20 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     @Override
+    public boolean multishotRecv() {
+        return !multishotRecvRefused && driver.multishotRecv();
+    }
+
+    @Override
+    public void multishotRecvRefused() {
+        if (!multishotRecvRefused) {
+            multishotRecvRefused = true;
+            System.getLogger("io.jring").log(System.Logger.Level.INFO,
+                    "loop " + index + ": the kernel refused multishot recv (before Linux 6.0); one recv per call from now on");
+        }
+    }
+
+    @Override
     public Connection adopt(int fd) {
         TcpConnection connection = new TcpConnection(this, fd);
         if (shuttingDown) {
@@ -240,7 +281,9 @@ public final class EventLoop implements OpContext, Executor {
     public void requestCancel(Op<?> op) {
         run(() -> {
             op.cancelBecause(new CancellationException(op.name() + " cancelled"));
-            driver.cancel(op); // if it is still queued instead, its owner drops it when it comes up
+            if (!driver.cancel(op) && op.owner() != null) {
+                op.owner().cancelledWhileWaiting(op); // not in the kernel: it still waits with its owner
+            }
         });
     }
 

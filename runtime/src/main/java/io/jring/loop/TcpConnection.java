@@ -19,25 +19,24 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A connection on one loop. Sends run one at a time in call order, and so do receives: two
- * sends in flight on one stream socket could each be cut short and interleave their bytes.
- * All fields are touched on the loop thread only.
+ * A connection on one loop. Sends run one at a time in call order (two sends in flight on one
+ * stream socket could each be cut short and interleave their bytes), and so do receives, which
+ * the {@link Receiver} feeds. All fields are touched on the loop thread only.
  */
 final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     private final EventLoop loop;
     private final int fd;
-    private final Direction sends = new Direction();
-    private final Direction receives = new Direction();
+    private final Sends sends = new Sends();
+    private final Receiver receiver;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
     private InetSocketAddress localAddress;
     private InetSocketAddress remoteAddress;
 
-    /** One direction's queue: at most one op in the kernel, the rest waiting their turn. */
-    private static final class Direction {
+    /** The sending side's queue: at most one op in the kernel, the rest waiting their turn. */
+    private static final class Sends {
         final ArrayDeque<Op<?>> waiting = new ArrayDeque<>();
         Op<?> active;
     }
@@ -45,6 +44,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     TcpConnection(EventLoop loop, int fd) {
         this.loop = loop;
         this.fd = fd;
+        this.receiver = new Receiver(loop, this, fd);
         Sockets.setNoDelay(fd);
     }
 
@@ -55,7 +55,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<IoBuffer> recv(Duration timeout) {
-        return enqueue(receives, new RecvOp(loop, this, fd, timeoutNanos(timeout)));
+        return enqueueRecv(new RecvOp(loop, this, fd, timeoutNanos(timeout)));
     }
 
     @Override
@@ -65,7 +65,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Integer> recv(IoBuffer into, Duration timeout) {
-        return enqueue(receives, new RecvIntoOp(loop, this, fd, into, timeoutNanos(timeout)));
+        return enqueueRecv(new RecvIntoOp(loop, this, fd, into, timeoutNanos(timeout)));
     }
 
     @Override
@@ -75,12 +75,12 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> send(IoBuffer buffer, Duration timeout) {
-        return enqueue(sends, new SendOp(loop, this, fd, buffer, timeoutNanos(timeout)));
+        return enqueueSend(new SendOp(loop, this, fd, buffer, timeoutNanos(timeout)));
     }
 
     @Override
     public CompletableFuture<Void> send(MemorySegment bytes) {
-        return enqueue(sends, new SendOp(loop, this, fd, bytes, 0));
+        return enqueueSend(new SendOp(loop, this, fd, bytes, 0));
     }
 
     @Override
@@ -93,12 +93,12 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "sendv takes 1 to " + max + " buffers, got " + buffers.length));
         }
-        return enqueue(sends, new SendvOp(loop, this, fd, buffers.clone(), 0));
+        return enqueueSend(new SendvOp(loop, this, fd, buffers.clone(), 0));
     }
 
     @Override
     public CompletableFuture<Void> shutdownOutput() {
-        return enqueue(sends, new ShutdownOp(loop, this, fd));
+        return enqueueSend(new ShutdownOp(loop, this, fd));
     }
 
     @Override
@@ -151,64 +151,96 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         beginClose();
     }
 
-    private <T, O extends Op<T>> O enqueue(Direction direction, O op) {
+    private <T, O extends Op<T>> O enqueueSend(O op) {
         // On the loop thread (the common case: a stage chained on an earlier op) no task object
         // is made, so an operation costs only the future it returns.
         if (loop.inLoop()) {
-            admit(direction, op);
+            admitSend(op);
         } else {
-            loop.execute(() -> admit(direction, op));
+            loop.execute(() -> admitSend(op));
         }
         return op;
     }
 
-    private void admit(Direction direction, Op<?> op) {
+    private <T, O extends Op<T>> O enqueueRecv(O op) {
+        if (loop.inLoop()) {
+            admitRecv(op);
+        } else {
+            loop.execute(() -> admitRecv(op));
+        }
+        return op;
+    }
+
+    private void admitRecv(Op<?> op) {
         if (closing) {
             EventLoop.abandon(op, "connection is closed");
-        } else if (direction.active == null) {
-            start(direction, op);
         } else {
-            direction.waiting.add(op);
-            if (op.deadlineNanos() != 0) {
-                expireWhileQueued(direction, op);
-            }
+            receiver.admit(op);
         }
     }
 
-    /** A deadline passes while the op still waits its turn: it ends without reaching the kernel. */
-    private void expireWhileQueued(Direction direction, Op<?> op) {
-        long left = Math.max(0, op.deadlineNanos() - System.nanoTime());
-        CompletableFuture.delayedExecutor(left, TimeUnit.NANOSECONDS, loop).execute(() -> {
-            if (direction.waiting.remove(op)) {
-                op.aborted(); // no cancel cause: a TimeoutException
-                op.finished();
-            }
-        });
+    private void admitSend(Op<?> op) {
+        if (closing) {
+            EventLoop.abandon(op, "connection is closed");
+        } else if (sends.active == null) {
+            startSend(op);
+        } else {
+            sends.waiting.add(op);
+            loop.watchDeadline(op); // its clock runs while it waits its turn
+        }
     }
 
-    private void start(Direction direction, Op<?> op) {
+    private void startSend(Op<?> op) {
+        loop.unwatchDeadline(op);
         if (op.isDone()) {
             // Cancelled by the user while it waited its turn: it never reached the kernel.
             op.aborted();
             op.finished();
             return;
         }
-        direction.active = op;
+        sends.active = op;
         loop.driver().submit(op);
     }
 
     @Override
     public void opFinished(Op<?> op) {
-        Direction direction = sends.active == op ? sends : receives.active == op ? receives : null;
-        if (direction == null) {
-            return; // an op abandoned before it started
+        if (sends.active == op) {
+            sends.active = null;
+            while (sends.active == null && !sends.waiting.isEmpty()) {
+                startSend(sends.waiting.poll());
+            }
+        } else if (!receiver.opFinished(op)) {
+            return; // an op that ended before it started
         }
-        direction.active = null;
-        while (direction.active == null && !direction.waiting.isEmpty()) {
-            start(direction, direction.waiting.poll());
-        }
-        if (closing && sends.active == null && receives.active == null) {
+        if (closing && sends.active == null && !receiver.busy()) {
             finishClose();
+        }
+    }
+
+    /** A queued op's deadline passed before its turn: it ends without reaching the kernel. */
+    @Override
+    public void deadlinePassed(Op<?> op) {
+        if (sends.waiting.remove(op)) {
+            op.aborted(); // no cancel cause: a TimeoutException
+            op.finished();
+        } else {
+            receiver.deadlinePassed(op);
+        }
+    }
+
+    @Override
+    public void keepUnclaimed(IoBuffer data) {
+        receiver.keep(data);
+    }
+
+    @Override
+    public void cancelledWhileWaiting(Op<?> op) {
+        if (sends.waiting.remove(op)) {
+            loop.unwatchDeadline(op);
+            op.aborted();
+            op.finished();
+        } else {
+            receiver.cancelledWhileWaiting(op);
         }
     }
 
@@ -217,17 +249,17 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             return;
         }
         closing = true;
-        for (Direction direction : new Direction[] {sends, receives}) {
-            Op<?> queued;
-            while ((queued = direction.waiting.poll()) != null) {
-                EventLoop.abandon(queued, "connection closed");
-            }
-            if (direction.active != null) {
-                direction.active.cancelBecause(new ConnectionClosedException("connection closed"));
-                loop.driver().cancel(direction.active);
-            }
+        Op<?> queued;
+        while ((queued = sends.waiting.poll()) != null) {
+            loop.unwatchDeadline(queued);
+            EventLoop.abandon(queued, "connection closed");
         }
-        if (sends.active == null && receives.active == null) {
+        if (sends.active != null) {
+            sends.active.cancelBecause(new ConnectionClosedException("connection closed"));
+            loop.driver().cancel(sends.active);
+        }
+        receiver.close();
+        if (sends.active == null && !receiver.busy()) {
             finishClose();
         }
     }

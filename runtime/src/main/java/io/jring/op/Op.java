@@ -41,6 +41,9 @@ public abstract class Op<T> extends CompletableFuture<T> {
     /** Driver bookkeeping: the op-table slot (io_uring) or -1. */
     public int slot = -1;
 
+    /** Loop bookkeeping: the op's place in its loop's deadline heap while it waits there, or -1. */
+    public int deadlineIndex = -1;
+
     protected Op(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
         this.context = context;
         this.owner = owner;
@@ -104,6 +107,16 @@ public abstract class Op<T> extends CompletableFuture<T> {
         return FINISHED;
     }
 
+    /**
+     * Completes the future with {@code value} unless it is already done (the user cancelled),
+     * and says which: on false the caller still owns {@code value}. For results that must not
+     * be lost to a cancel, such as data a recv takes from a connection's inbox.
+     */
+    protected final boolean completeIfWaiting(T value) {
+        releaseResources();
+        return super.complete(value);
+    }
+
     /** Disposes of a result nobody will take (the future was cancelled meanwhile). */
     protected void discard(T value) {}
 
@@ -138,6 +151,11 @@ public abstract class Op<T> extends CompletableFuture<T> {
         if (owner != null) {
             owner.opFinished(this);
         }
+    }
+
+    /** Who hears when this op ends (its connection or listener), or null. */
+    public OpOwner owner() {
+        return owner;
     }
 
     /** True once cancel was asked for (by the user or by a close). */

@@ -19,6 +19,15 @@ public interface OpContext {
     /** Whether the kernel takes multishot accept (io_uring, 5.19+). */
     boolean multishotAccept();
 
+    /**
+     * Whether recv may run as one multishot recv per connection (io_uring 6.0+ with a
+     * provided-buffer ring), until the kernel refuses it once.
+     */
+    boolean multishotRecv();
+
+    /** The kernel refused a multishot recv (EINVAL: older than 6.0): single-shot from now on. */
+    void multishotRecvRefused();
+
     /** Turns an accepted or connected socket into a connection owned by this loop. */
     io.jring.Connection adopt(int fd);
 

@@ -4,4 +4,24 @@ package io.jring.op;
 public interface OpOwner {
     /** Called on the loop thread once the op has ended and the kernel holds nothing of it. */
     void opFinished(Op<?> op);
+
+    /**
+     * The op's deadline passed while it waited in the loop (its turn had not come, or it waited
+     * for data a multishot recv had not brought yet): end it with a timeout (loop thread).
+     */
+    default void deadlinePassed(Op<?> op) {}
+
+    /**
+     * The user cancelled an op the driver was not running: it still waits its turn with the
+     * owner, who should end it now rather than when its turn comes (loop thread).
+     */
+    default void cancelledWhileWaiting(Op<?> op) {}
+
+    /**
+     * A recv was cancelled just as the kernel filled {@code data} for it: the owner keeps the
+     * bytes for the next recv, so a cancel never loses data that already left the socket.
+     */
+    default void keepUnclaimed(io.jring.IoBuffer data) {
+        data.release();
+    }
 }

@@ -6,6 +6,7 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 import io.jring.IoBuffer;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
+import java.lang.foreign.MemorySegment;
 
 /**
  * recv into the caller's buffer, after its writer index; completes with the byte count, or -1
@@ -59,10 +60,39 @@ public final class RecvIntoOp extends Op<Integer> {
     @Override
     public int complete(long res, int flags) {
         if (res > 0) {
-            into.writerIndex(into.writerIndex() + (int) res);
+            if (isDone()) {
+                keepForNextRecv((int) res); // cancelled as the data came
+            } else {
+                into.writerIndex(into.writerIndex() + (int) res);
+            }
             return deliver((int) res);
         }
         return res == 0 ? deliver(-1) : fail(res);
+    }
+
+    /** Copies what the kernel just wrote after the writer index into a pooled block the owner keeps. */
+    private void keepForNextRecv(int count) {
+        IoBuffer copy = context.pool().acquire();
+        MemorySegment.copy(into.segment(), into.writerIndex(), copy.segment(), 0, count);
+        copy.writerIndex(count);
+        owner().keepUnclaimed(copy);
+    }
+
+    /**
+     * Completes this recv by copying from {@code buffer} (the connection's inbox) as much as fits,
+     * and returns how many bytes it took, or 0 if the user cancelled it meanwhile (then neither
+     * buffer changed). The caller advances {@code buffer} by what was taken.
+     */
+    public int offer(IoBuffer buffer) {
+        int count = Math.min(into.writableBytes(), buffer.readableBytes());
+        int writerIndex = into.writerIndex();
+        MemorySegment.copy(buffer.segment(), buffer.readerIndex(), into.segment(), writerIndex, count);
+        into.writerIndex(writerIndex + count);
+        if (completeIfWaiting(count)) {
+            return count;
+        }
+        into.writerIndex(writerIndex);
+        return 0;
     }
 
     @Override

@@ -89,9 +89,20 @@ public final class RecvOp extends Op<IoBuffer> {
         return fail(res);
     }
 
+    /**
+     * Completes this recv with {@code buffer} from the connection's inbox, unless the user
+     * cancelled it meanwhile: then returns false and the caller keeps the buffer for the next recv.
+     */
+    public boolean offer(IoBuffer buffer) {
+        return completeIfWaiting(buffer);
+    }
+
+    /** The user cancelled as the data came: it goes to the next recv, not to waste. */
     @Override
     protected void discard(IoBuffer value) {
-        value.release();
+        if (!value.isEndOfStream()) {
+            owner().keepUnclaimed(value);
+        }
     }
 
     @Override

@@ -97,6 +97,9 @@ public final class BackendSelection {
         if (!probe.missingOps().isEmpty()) {
             return Optional.of("kernel lacks io_uring ops " + String.join(", ", probe.missingOps()));
         }
+        if (!probe.missingFeatures().isEmpty()) {
+            return Optional.of("kernel lacks io_uring features " + String.join(", ", probe.missingFeatures()));
+        }
         return Optional.empty();
     }
 

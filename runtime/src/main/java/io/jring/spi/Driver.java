@@ -23,10 +23,12 @@ public interface Driver {
     boolean cancel(Op<?> op);
 
     /**
-     * Pushes submissions to the kernel and dispatches every result that is ready; when
-     * {@code mayBlock}, first waits until there is at least one result or a {@link #wakeup()}.
+     * Pushes submissions to the kernel and dispatches every result that is ready. Unless
+     * {@code waitNanos} is 0, first waits until there is at least one result or a {@link
+     * #wakeup()}: with no limit when it is negative, else for at most that long (the loop's
+     * next timer).
      */
-    void poll(boolean mayBlock);
+    void poll(long waitNanos);
 
     /** Interrupts a blocked {@link #poll} from any thread. */
     void wakeup();
@@ -60,6 +62,11 @@ public interface Driver {
     }
 
     default boolean multishotAccept() {
+        return false;
+    }
+
+    /** Whether a connection may receive through one multishot recv (see {@code RecvStreamOp}). */
+    default boolean multishotRecv() {
         return false;
     }
 

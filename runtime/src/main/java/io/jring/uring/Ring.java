@@ -19,6 +19,7 @@ import io.jring.bindings.IoUringConstants;
 import io.jring.bindings.LibC;
 import io.jring.bindings.LibUring;
 import io.jring.bindings.LibUringLayouts;
+import io.jring.bindings.SocketLayouts;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -48,6 +49,8 @@ final class Ring {
     private final MemorySegment cqes;
     private final int cqMask;
     final int cqEntries;
+    private final MemorySegment waitArg;
+    private final MemorySegment waitTimespec;
     private int sqeTail;
     private boolean exited;
 
@@ -81,11 +84,17 @@ final class Ring {
         if (res < 0) {
             throw new NativeIoException("io_uring_queue_init_params", res);
         }
-        return new Ring(struct, params.get(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_FEATURES));
+        MemorySegment waitArg = arena.allocate(IoUringAbi.GETEVENTS_ARG);
+        MemorySegment waitTimespec = arena.allocate(SocketLayouts.KERNEL_TIMESPEC);
+        waitArg.set(ValueLayout.JAVA_INT, IoUringAbi.GETEVENTS_ARG_SIGMASK_SZ, 8); // _NSIG / 8, as liburing passes
+        waitArg.set(ValueLayout.JAVA_LONG, IoUringAbi.GETEVENTS_ARG_TS, waitTimespec.address());
+        return new Ring(struct, params.get(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_FEATURES), waitArg, waitTimespec);
     }
 
-    private Ring(MemorySegment struct, int features) {
+    private Ring(MemorySegment struct, int features, MemorySegment waitArg, MemorySegment waitTimespec) {
         this.struct = struct;
+        this.waitArg = waitArg;
+        this.waitTimespec = waitTimespec;
         this.fd = struct.get(ValueLayout.JAVA_INT, RING_FD);
         this.flags = struct.get(ValueLayout.JAVA_INT, LibUringLayouts.RING_FLAGS);
         this.features = features;
@@ -149,6 +158,20 @@ final class Ring {
         int toSubmit = unsubmitted();
         int enterFlags = getEvents || minComplete > 0 ? IoUringConstants.IORING_ENTER_GETEVENTS : 0;
         return LibC.ioUringEnter(fd, toSubmit, minComplete, enterFlags);
+    }
+
+    /**
+     * {@link #enter} that waits for one CQE for at most {@code timeoutNanos}: the timeout rides in
+     * an {@code IORING_ENTER_EXT_ARG} argument (5.11+), so no timeout SQE is made and reaped for
+     * it. Answers {@code -ETIME} when the time passes first.
+     */
+    int enterWaiting(long timeoutNanos) {
+        INT.setRelease(sqTail, 0L, sqeTail);
+        waitTimespec.set(ValueLayout.JAVA_LONG, SocketLayouts.TV_SEC, timeoutNanos / 1_000_000_000L);
+        waitTimespec.set(ValueLayout.JAVA_LONG, SocketLayouts.TV_NSEC, timeoutNanos % 1_000_000_000L);
+        return LibC.ioUringEnter(fd, unsubmitted(), 1,
+                IoUringConstants.IORING_ENTER_GETEVENTS | IoUringConstants.IORING_ENTER_EXT_ARG,
+                waitArg, waitArg.byteSize());
     }
 
     int cqHead() {

@@ -46,6 +46,7 @@ public final class UringDriver implements Driver {
     private final ProvidedBufferRing providedBuffers;
     private final String providedBuffersNote;
     private final boolean fixedBuffers;
+    private final boolean multishotRecv;
     private final String fixedBuffersNote;
     private final int wakeFd;
     private final MemorySegment wakeReadBuffer;
@@ -64,6 +65,7 @@ public final class UringDriver implements Driver {
         String[] why = new String[1];
         this.providedBuffers = ProvidedBufferRing.register(arena, ring.struct, pool, settings.providedBuffers(), why);
         this.providedBuffersNote = providedBuffers != null ? settings.providedBuffers() + " buffers" : "off (" + why[0] + ")";
+        this.multishotRecv = providedBuffers != null && settings.multishotRecv(); // it picks from that ring
 
         boolean registered = false;
         String note = "off (disabled by options)";
@@ -193,13 +195,13 @@ public final class UringDriver implements Driver {
     // ---- completion --------------------------------------------------------------------------
 
     @Override
-    public void poll(boolean mayBlock) {
+    public void poll(long waitNanos) {
         if (providedBuffers != null) {
             providedBuffers.refill();
         }
         if (ring.cqReady() == 0 || ring.unsubmitted() > 0) {
-            int wait = mayBlock && ring.cqReady() == 0 ? 1 : 0;
-            int res = ring.enter(wait, true);
+            boolean wait = waitNanos != 0 && ring.cqReady() == 0;
+            int res = wait && waitNanos > 0 ? ring.enterWaiting(waitNanos) : ring.enter(wait ? 1 : 0, true);
             if (res < 0 && res != -Errno.EINTR && res != -Errno.EBUSY && res != -Errno.EAGAIN && res != -Errno.ETIME) {
                 throw new IllegalStateException(new NativeIoException("io_uring_enter", res));
             }
@@ -293,9 +295,15 @@ public final class UringDriver implements Driver {
     }
 
     @Override
+    public boolean multishotRecv() {
+        return multishotRecv;
+    }
+
+    @Override
     public String describe() {
         return "io_uring flags=" + setupFlagNames(ring.flags) + " sq=" + ring.sqEntries + " cq=" + ring.cqEntries
-                + " fixed-buffers=" + fixedBuffersNote + " provided-buffers=" + providedBuffersNote;
+                + " fixed-buffers=" + fixedBuffersNote + " provided-buffers=" + providedBuffersNote
+                + " recv=" + (multishotRecv ? "multishot" : "single-shot");
     }
 
     private static final int[] NAMED_SETUP_FLAGS = {

@@ -90,6 +90,14 @@ public record UringProbe(LibUring.Availability library, int setupErrno, int feat
         return missing;
     }
 
+    /**
+     * Required ring features the kernel lacks, by name. EXT_ARG (5.11, the release that added
+     * SHUTDOWN, which is required too) lets a loop wait for completions with a timeout.
+     */
+    public List<String> missingFeatures() {
+        return (features & IoUringConstants.IORING_FEAT_EXT_ARG) != 0 ? List.of() : List.of("EXT_ARG");
+    }
+
     /** A copy of this probe without {@code opcode}: the seam tests use to stand for an older kernel. */
     public UringProbe without(int opcode) {
         Set<Integer> fewer = new TreeSet<>(supportedOps);
