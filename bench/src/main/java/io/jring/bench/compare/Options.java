@@ -12,6 +12,8 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
 
     static final List<String> ALL_SERVERS = List.of("jring-io_uring", "jring-epoll", "netty-epoll", "netty-io_uring",
             "nio", "nginx", "c-liburing", "c-epoll");
+    /** Servers run only when named: variants for a closer look, not peers. */
+    static final List<String> EXTRA_SERVERS = List.of("jring-io_uring-1shot");
 
     static final String USAGE = """
             usage: ./jring bench compare [options]
@@ -21,7 +23,8 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
               --connections LIST  connections per run, e.g. 10,100,1000 (default; --quick 100)
               --workloads LIST    echo, http, http-p16 (pipelining depth 16; any http-pN works) (default all)
               --servers LIST      %s
-                                  (default all; a server that cannot start is reported and skipped)
+                                  (default all of these; jring-io_uring-1shot, multishot recv off, only on request;
+                                  a server that cannot start is reported and skipped)
               --idle N            idle connections for the memory pass, 0 to skip (default 10000; --quick 5000)
               --jit-warmup S      unmeasured seconds per server and workload before round 1 (default 2.5; --quick 0.8)
               --syscall-seconds S length of the perf-counted syscall pass per cell, 0 to skip (default 1; --quick 0.5)
@@ -114,8 +117,9 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
                 case "c-uring", "c-io_uring" -> "c-liburing";
                 default -> s;
             };
-            if (!ALL_SERVERS.contains(name)) {
-                throw new UsageException("unknown server " + s + "; servers: " + String.join(",", ALL_SERVERS));
+            if (!ALL_SERVERS.contains(name) && !EXTRA_SERVERS.contains(name)) {
+                throw new UsageException("unknown server " + s + "; servers: " + String.join(",", ALL_SERVERS)
+                        + " and, on request only, " + String.join(",", EXTRA_SERVERS));
             }
             out.add(name);
         }

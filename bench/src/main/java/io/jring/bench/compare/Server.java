@@ -31,6 +31,8 @@ final class Server {
                 case "c-liburing" -> new Spec(name, Kind.C, true, false, "C reference, liburing: multishot accept+recv, provided buffers");
                 case "c-epoll" -> new Spec(name, Kind.C, true, false, "C reference, level-triggered epoll, read/write");
                 case "jring-io_uring" -> new Spec(name, Kind.JAVA, true, true, "jring, io_uring proactor, 1 loop");
+                case "jring-io_uring-1shot" -> new Spec(name, Kind.JAVA, true, true,
+                        "jring, io_uring with multishot recv off (one SQE per recv), 1 loop");
                 case "jring-epoll" -> new Spec(name, Kind.JAVA, true, true, "jring, epoll reactor, 1 loop");
                 case "netty-epoll" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native epoll, 1 event loop");
                 case "netty-io_uring" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native io_uring, 1 event loop");

@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
  * One bench server process: serves the echo workload on one port and the http workload on
  * another, on one thread, until it is terminated (SIGTERM runs the shutdown hook).
  *
- * <pre>BenchServer jring-io_uring|jring-epoll|netty-epoll|netty-io_uring|nio ECHO_PORT HTTP_PORT [HOST]</pre>
+ * <pre>BenchServer jring-io_uring|jring-io_uring-1shot|jring-epoll|netty-epoll|netty-io_uring|nio ECHO_PORT HTTP_PORT [HOST]</pre>
  *
  * Prints {@code ready} on stdout once both ports listen. Reads commands on stdin: {@code heap}
  * runs a full GC and prints {@code live-heap-kib N} (what {@code jcmd GC.run} + {@code GC.heap_info}
@@ -24,8 +24,9 @@ public final class BenchServer {
         int httpPort = Integer.parseInt(args[2]);
         String host = args.length > 3 ? args[3] : "127.0.0.1";
         AutoCloseable server = switch (kind) {
-            case "jring-io_uring" -> JringServer.start(Backend.IO_URING, host, echoPort, httpPort);
-            case "jring-epoll" -> JringServer.start(Backend.EPOLL, host, echoPort, httpPort);
+            case "jring-io_uring" -> JringServer.start(Backend.IO_URING, true, host, echoPort, httpPort);
+            case "jring-io_uring-1shot" -> JringServer.start(Backend.IO_URING, false, host, echoPort, httpPort);
+            case "jring-epoll" -> JringServer.start(Backend.EPOLL, true, host, echoPort, httpPort);
             case "netty-epoll" -> NettyServer.start("epoll", host, echoPort, httpPort);
             case "netty-io_uring" -> NettyServer.start("io_uring", host, echoPort, httpPort);
             case "nio" -> NioServer.start(host, echoPort, httpPort);

@@ -23,8 +23,11 @@ final class JringServer {
     private static final MemorySegment RESPONSE = Arena.global().allocate(Http.RESPONSE.length)
             .copyFrom(MemorySegment.ofArray(Http.RESPONSE));
 
-    static AutoCloseable start(Backend backend, String host, int echoPort, int httpPort) throws Exception {
-        IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend));
+    /** {@code multishotRecv}: false runs io_uring with one SQE per recv, to show what multishot saves. */
+    static AutoCloseable start(Backend backend, boolean multishotRecv, String host, int echoPort, int httpPort)
+            throws Exception {
+        IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend)
+                .withMultishotRecv(multishotRecv));
         if (runtime.backend() != backend) {
             runtime.close();
             throw new IllegalStateException("asked for " + backend + ", got " + runtime.backend());
