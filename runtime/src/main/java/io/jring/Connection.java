@@ -29,6 +29,11 @@ public interface Connection {
      * must {@link IoBuffer#release() release}. When the peer has shut down its output, the
      * result is {@link IoBuffer#END_OF_STREAM} (check {@link IoBuffer#isEndOfStream()}), not an
      * exception. A reset connection fails with {@link NativeIoException} (ECONNRESET).
+     *
+     * <p>Receives complete in call order. Between them, on io_uring 6.0+, the connection keeps
+     * receiving into at most a few buffers (the README explains how many and why), which the next
+     * receives return first; beyond that, data waits in the socket. Cancelling a receive never
+     * loses data: what it would have returned goes to the next one.
      */
     CompletableFuture<IoBuffer> recv();
 
