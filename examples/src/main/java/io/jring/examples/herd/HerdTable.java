@@ -69,8 +69,8 @@ final class HerdTable {
                         + " and slept again inside epoll_wait",
                 "accept: accept4 calls that succeeded per connection; EAGAIN: those that found the queue empty",
                 "no herd: no connection woke a second thread",
-                "(article): the seed article's figure, whose 'woken' counts what a program sees: returns from"
-                        + " epoll_wait; * rows the article does not have");
+                "(article): the seed article's figure; its 'woken' can only be returns from epoll_wait"
+                        + " (examples/README.md says why); * rows the article does not have");
     }
 
     /** "3" for the third row, "7*" for a row the article does not have. */
