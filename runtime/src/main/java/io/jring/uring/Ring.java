@@ -81,6 +81,14 @@ final class Ring {
                 break;
             }
         }
+        if (res == -io.jring.bindings.Errno.ENOMEM) {
+            // Newer kernels count ring memory against RLIMIT_MEMLOCK for users without
+            // CAP_IPC_LOCK (as in most containers): that, not a lack of memory, is the usual cause.
+            throw new NativeIoException("io_uring_queue_init_params", res, "the ring (" + entries
+                    + " SQ entries) does not fit this user's RLIMIT_MEMLOCK next to the rings already open:"
+                    + " raise it (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock= in docker),"
+                    + " or open fewer loops or lower ringEntries");
+        }
         if (res < 0) {
             throw new NativeIoException("io_uring_queue_init_params", res);
         }
