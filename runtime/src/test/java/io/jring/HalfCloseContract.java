@@ -11,50 +11,44 @@ import org.junit.jupiter.api.Test;
 /** Half-close in both directions: end of stream is a result, not an error, and the other direction keeps working. */
 public abstract class HalfCloseContract extends RuntimeTestBase {
 
-    private record Pair(IoRuntime runtime, Connection connection, PeerSocket peer) {}
-
     private Pair accepted() throws Exception {
-        IoRuntime runtime = open(1);
-        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
-        return new Pair(runtime, Await.get(accepted), peer);
+        return accepted(open(1));
     }
 
     @Test
     void peerShutdownOutputIsEndOfStreamAndWeCanStillSend() throws Exception {
         Pair pair = accepted();
-        int baseline = idleBaseline(pair.runtime);
+        int baseline = idleBaseline(pair.runtime());
         byte[] request = Payloads.random(1, 50_000);
-        pair.peer.write(request);
-        pair.peer.socket.shutdownOutput();
+        pair.peer().write(request);
+        pair.peer().socket.shutdownOutput();
 
-        byte[] received = Await.get(ApiIo.readToEnd(pair.connection));
+        byte[] received = Await.get(ApiIo.readToEnd(pair.connection()));
         assertArrayEquals(request, received, "bytes before the FIN arrive intact, then END_OF_STREAM");
-        IoBuffer again = Await.get(pair.connection.recv(Duration.ofSeconds(5)));
+        IoBuffer again = Await.get(pair.connection().recv(Duration.ofSeconds(5)));
         assertTrue(again.isEndOfStream(), "end of stream is reported again, not an error: " + again);
-        assertTrue(pair.connection.isOpen(), "end of stream does not close our side");
+        assertTrue(pair.connection().isOpen(), "end of stream does not close our side");
 
         byte[] response = Payloads.random(2, 70_000);
-        Await.get(pair.connection.send(response));
-        assertArrayEquals(response, pair.peer.readExactly(response.length), "the peer reads what we sent after its FIN");
-        Await.get(pair.connection.close());
-        assertEquals(-1, pair.peer.in.read());
-        assertBuffersBackTo(pair.runtime, baseline);
+        Await.get(pair.connection().send(response));
+        assertArrayEquals(response, pair.peer().readExactly(response.length), "the peer reads what we sent after its FIN");
+        Await.get(pair.connection().close());
+        assertEquals(-1, pair.peer().in.read());
+        assertBuffersBackTo(pair.runtime(), baseline);
     }
 
     @Test
     void ourShutdownOutputDeliversQueuedBytesThenEndOfStream() throws Exception {
         Pair pair = accepted();
-        int baseline = idleBaseline(pair.runtime);
+        int baseline = idleBaseline(pair.runtime());
         byte[] first = Payloads.random(3, 300_000);
-        IoBuffer second = pair.connection.allocate().write("tail");
+        IoBuffer second = pair.connection().allocate().write("tail");
         // Not waiting for the sends: shutdownOutput queues behind them.
-        CompletableFuture<Void> sendFirst = pair.connection.send(first);
-        CompletableFuture<Void> sendSecond = pair.connection.send(second);
-        CompletableFuture<Void> shutdown = pair.connection.shutdownOutput();
+        CompletableFuture<Void> sendFirst = pair.connection().send(first);
+        CompletableFuture<Void> sendSecond = pair.connection().send(second);
+        CompletableFuture<Void> shutdown = pair.connection().shutdownOutput();
 
-        byte[] all = pair.peer.readToEnd();
+        byte[] all = pair.peer().readToEnd();
         assertEquals(first.length + 4, all.length, "bytes before end of stream");
         assertArrayEquals(first, java.util.Arrays.copyOf(all, first.length));
         assertEquals("tail", new String(all, first.length, 4, java.nio.charset.StandardCharsets.UTF_8));
@@ -64,17 +58,17 @@ public abstract class HalfCloseContract extends RuntimeTestBase {
 
         // Receiving still works after our half-close.
         byte[] late = Payloads.random(4, 20_000);
-        pair.peer.write(late);
-        assertArrayEquals(late, Await.get(ApiIo.readExactly(pair.connection, late.length)));
-        pair.peer.socket.shutdownOutput();
-        assertTrue(Await.get(pair.connection.recv()).isEndOfStream());
+        pair.peer().write(late);
+        assertArrayEquals(late, Await.get(ApiIo.readExactly(pair.connection(), late.length)));
+        pair.peer().socket.shutdownOutput();
+        assertTrue(Await.get(pair.connection().recv()).isEndOfStream());
 
         // A send after shutdownOutput fails with EPIPE and still releases its buffer.
-        IoBuffer tooLate = pair.connection.allocate().write("x");
-        NativeIoException error = Await.failure(pair.connection.send(tooLate), NativeIoException.class);
+        IoBuffer tooLate = pair.connection().allocate().write("x");
+        NativeIoException error = Await.failure(pair.connection().send(tooLate), NativeIoException.class);
         assertEquals("EPIPE", error.errnoName(), error.getMessage());
         assertTrue(tooLate.isReleased());
-        Await.get(pair.connection.close());
-        assertBuffersBackTo(pair.runtime, baseline);
+        Await.get(pair.connection().close());
+        assertBuffersBackTo(pair.runtime(), baseline);
     }
 }

@@ -25,54 +25,45 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class ReceiveBufferingContract extends RuntimeTestBase {
 
-    private record Pair(IoRuntime runtime, Connection connection, PeerSocket peer) {}
-
-    private Pair accepted(IoRuntime runtime) throws Exception {
-        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
-        return new Pair(runtime, Await.get(accepted), peer);
-    }
-
     @Test
     void dataArrivingBetweenRecvsReachesTheNextRecvsInOrder() throws Exception {
         Pair pair = accepted(open(1));
-        int baseline = idleBaseline(pair.runtime);
-        pair.peer.write("first");
-        assertEquals("first", new String(Await.get(ApiIo.readExactly(pair.connection, 5)), StandardCharsets.UTF_8));
+        int baseline = idleBaseline(pair.runtime());
+        pair.peer().write("first");
+        assertEquals("first", new String(Await.get(ApiIo.readExactly(pair.connection(), 5)), StandardCharsets.UTF_8));
 
         // Three separate arrivals while no recv waits, then pooled and caller-buffer recvs mixed.
         StringBuilder sent = new StringBuilder();
         for (int i = 0; i < 3; i++) {
             String part = "part-" + i + ";";
-            pair.peer.write(part);
+            pair.peer().write(part);
             sent.append(part);
             Thread.sleep(30);
         }
         StringBuilder got = new StringBuilder();
-        IoBuffer into = pair.connection.allocate();
+        IoBuffer into = pair.connection().allocate();
         boolean pooled = true;
         while (got.length() < sent.length()) {
             if (pooled) {
-                got.append(new String(ApiIo.drain(Await.get(pair.connection.recv())), StandardCharsets.UTF_8));
+                got.append(new String(ApiIo.drain(Await.get(pair.connection().recv())), StandardCharsets.UTF_8));
             } else {
                 into.clear();
-                Await.get(pair.connection.recv(into));
+                Await.get(pair.connection().recv(into));
                 got.append(into.toString(StandardCharsets.UTF_8));
             }
             pooled = !pooled;
         }
         into.release();
         assertEquals(sent.toString(), got.toString());
-        assertBuffersBackTo(pair.runtime, baseline);
+        assertBuffersBackTo(pair.runtime(), baseline);
     }
 
     @Test
     void aConnectionNobodyReadsHoldsABoundedNumberOfBuffersAndLosesNothing() throws Exception {
         Pair pair = accepted(open(1));
-        int baseline = idleBaseline(pair.runtime);
-        pair.peer.write("x");
-        Await.get(ApiIo.readExactly(pair.connection, 1)); // a recv has run: on io_uring the stream is armed
+        int baseline = idleBaseline(pair.runtime());
+        pair.peer().write("x");
+        Await.get(ApiIo.readExactly(pair.connection(), 1)); // a recv has run: on io_uring the stream is armed
 
         byte[] payload = Payloads.random(7, 8 << 20);
         AtomicLong written = new AtomicLong();
@@ -80,7 +71,7 @@ public abstract class ReceiveBufferingContract extends RuntimeTestBase {
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
             try {
                 for (int at = 0; at < payload.length; at += 64 << 10) {
-                    pair.peer.write(java.util.Arrays.copyOfRange(payload, at, Math.min(payload.length, at + (64 << 10))));
+                    pair.peer().write(java.util.Arrays.copyOfRange(payload, at, Math.min(payload.length, at + (64 << 10))));
                     written.set(at + (64 << 10));
                 }
             } catch (IOException e) {
@@ -96,30 +87,30 @@ public abstract class ReceiveBufferingContract extends RuntimeTestBase {
             last = now;
         }
         assertTrue(written.get() < payload.length, "8 MiB went into a connection nobody reads: " + written.get());
-        int held = pair.runtime.buffersInUse() - baseline;
+        int held = pair.runtime().buffersInUse() - baseline;
         assertTrue(held <= 8, "a connection nobody reads holds " + held + " pooled buffers");
 
-        byte[] received = Await.get(ApiIo.readExactly(pair.connection, payload.length), Duration.ofSeconds(60));
+        byte[] received = Await.get(ApiIo.readExactly(pair.connection(), payload.length), Duration.ofSeconds(60));
         Await.get(writer);
         assertArrayEquals(payload, received, "bytes lost or reordered while nobody read");
-        assertBuffersBackTo(pair.runtime, baseline);
+        assertBuffersBackTo(pair.runtime(), baseline);
     }
 
     @Test
     void cancelledRecvsLoseNoData() throws Exception {
         Pair pair = accepted(open(1));
-        int baseline = idleBaseline(pair.runtime);
+        int baseline = idleBaseline(pair.runtime());
         ByteArrayOutputStream sent = new ByteArrayOutputStream();
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         for (int i = 0; i < 40; i++) {
-            CompletableFuture<IoBuffer> doomed = pair.connection.recv();
+            CompletableFuture<IoBuffer> doomed = pair.connection().recv();
             byte[] message = ("message " + i + ";").getBytes(StandardCharsets.UTF_8);
             // Cancel before, as and after the data arrives: whichever way it races, nothing is lost.
             if (i % 2 == 0) {
                 doomed.cancel(true);
-                pair.peer.write(message);
+                pair.peer().write(message);
             } else {
-                pair.peer.write(message);
+                pair.peer().write(message);
                 doomed.cancel(true);
             }
             sent.write(message);
@@ -128,10 +119,10 @@ public abstract class ReceiveBufferingContract extends RuntimeTestBase {
             }
         }
         while (got.size() < sent.size()) {
-            got.write(ApiIo.drain(Await.get(pair.connection.recv(Duration.ofSeconds(20)))));
+            got.write(ApiIo.drain(Await.get(pair.connection().recv(Duration.ofSeconds(20)))));
         }
         assertEquals(sent.toString(StandardCharsets.UTF_8), got.toString(StandardCharsets.UTF_8));
-        assertBuffersBackTo(pair.runtime, baseline);
+        assertBuffersBackTo(pair.runtime(), baseline);
     }
 
     @Test

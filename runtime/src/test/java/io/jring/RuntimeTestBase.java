@@ -43,6 +43,17 @@ public abstract class RuntimeTestBase {
         return runtime;
     }
 
+    /** A connection the runtime accepted, and the plain socket at its other end. */
+    protected record Pair(IoRuntime runtime, Connection connection, PeerSocket peer) {}
+
+    /** Listens on {@code runtime}, connects a plain socket (closed after the test) and returns both ends. */
+    protected Pair accepted(IoRuntime runtime) throws Exception {
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        java.util.concurrent.CompletableFuture<Connection> accepted = listener.accept();
+        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
+        return new Pair(runtime, Await.get(accepted), peer);
+    }
+
     /** Closes {@code closeable} after the test (before the runtimes), ignoring what it throws. */
     protected <T extends AutoCloseable> T closeLater(T closeable) {
         closeables.add(closeable);

@@ -152,37 +152,36 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     private <T, O extends Op<T>> O enqueueSend(O op) {
-        // On the loop thread (the common case: a stage chained on an earlier op) no task object
-        // is made, so an operation costs only the future it returns.
-        if (loop.inLoop()) {
-            admitSend(op);
-        } else {
-            loop.execute(() -> admitSend(op));
-        }
-        return op;
+        return enqueue(op, false);
     }
 
     private <T, O extends Op<T>> O enqueueRecv(O op) {
+        return enqueue(op, true);
+    }
+
+    private <T, O extends Op<T>> O enqueue(O op, boolean receive) {
+        // On the loop thread (the common case: a stage chained on an earlier op) no task object
+        // is made, so an operation costs only the future it returns.
         if (loop.inLoop()) {
-            admitRecv(op);
+            admit(op, receive);
         } else {
-            loop.execute(() -> admitRecv(op));
+            loop.execute(() -> admit(op, receive));
         }
         return op;
     }
 
-    private void admitRecv(Op<?> op) {
+    private void admit(Op<?> op, boolean receive) {
         if (closing) {
             EventLoop.abandon(op, "connection is closed");
-        } else {
+        } else if (receive) {
             receiver.admit(op);
+        } else {
+            admitSend(op);
         }
     }
 
     private void admitSend(Op<?> op) {
-        if (closing) {
-            EventLoop.abandon(op, "connection is closed");
-        } else if (sends.active == null) {
+        if (sends.active == null) {
             startSend(op);
         } else {
             sends.waiting.add(op);
