@@ -33,7 +33,9 @@ public interface Connection {
      * <p>Receives complete in call order. Between them, on io_uring 6.0+, the connection keeps
      * receiving into at most a few buffers (the README explains how many and why), which the next
      * receives return first; beyond that, data waits in the socket. Cancelling a receive never
-     * loses data: what it would have returned goes to the next one.
+     * loses data: what it would have returned goes to the next one. (A cancelled
+     * {@code recv(into)} that lost the race to its data leaves the bytes in {@code into}, after
+     * the writer index it had.)
      */
     CompletableFuture<IoBuffer> recv();
 

@@ -1,6 +1,7 @@
 package io.jring;
 
 import io.jring.loop.EventLoop;
+import io.jring.loop.PoolReclaim;
 import io.jring.loop.LoopConnects;
 import io.jring.loop.TcpListener;
 import io.jring.net.Sockets;
@@ -71,11 +72,12 @@ public final class IoRuntime implements AutoCloseable {
                 "jring backend: " + choice.backend() + " (" + reason + ")"));
         DriverFactory factory = factoryFor(choice.backend());
         List<EventLoop> loops = new ArrayList<>();
+        PoolReclaim reclaim = new PoolReclaim(options.threads());
         for (int i = 0; i < options.threads(); i++) {
             DriverSettings settings = new DriverSettings(options.ringEntries(), options.providedBuffers(),
                     options.registerBuffers(), options.multishotRecv(), i);
             loops.add(new EventLoop(i, choice.backend().label(), factory, settings,
-                    options.bufferSize(), options.buffersPerLoop()));
+                    options.bufferSize(), options.buffersPerLoop(), reclaim));
         }
         try {
             for (EventLoop loop : loops) {

@@ -41,13 +41,22 @@ class RegistrationRefusedTest {
         assertTrue(child.err.contains("RLIMIT_MEMLOCK"), () -> "the warning should say what to raise:\n" + child.err);
     }
 
-    /** 64 KiB: not even a ring fits. The error must name the limit, not claim the kernel ran out of memory. */
+    /**
+     * 64 KiB. Where the kernel counts ring memory against the limit (before 5.12, and again on
+     * recent kernels such as this machine's 6.18) not even a ring fits, and the error must name
+     * the limit rather than claim the kernel ran out of memory; elsewhere the rings fit and the
+     * runtime runs unregistered as above.
+     */
     @Test
-    void aTinyMemlockLimitFailsNamingTheLimit() throws Exception {
+    void aTinyMemlockLimitFailsNamingTheLimitOrRunsUnregistered() throws Exception {
         Child child = runUnderMemlock(64 << 10);
-        assertEquals(1, child.status, () -> "child should fail to open a runtime:\n" + child.out + child.err);
-        assertTrue(child.err.contains("io_uring_queue_init_params: ENOMEM") && child.err.contains("RLIMIT_MEMLOCK")
-                && child.err.contains("ulimit -l"), child.err);
+        if (child.status == 0) {
+            assertTrue(child.out.contains("fixed-buffers=off (io_uring_register_buffers: ENOMEM)"), child.out);
+            assertTrue(child.out.contains("echo: unregistered"), child.out);
+        } else {
+            assertTrue(child.err.contains("io_uring_queue_init_params: ENOMEM") && child.err.contains("RLIMIT_MEMLOCK")
+                    && child.err.contains("ulimit -l"), () -> "status " + child.status + ":\n" + child.out + child.err);
+        }
     }
 
     private record Child(int status, String out, String err) {}

@@ -33,6 +33,7 @@ public final class EventLoop implements OpContext, Executor {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final Set<Closeable> resources = new HashSet<>();
     private final Deadlines deadlines = new Deadlines();
+    private final PoolReclaim reclaim;
     private volatile Driver driver;
     private volatile BufferPool pool;
     private volatile boolean shutdownRequested;
@@ -50,8 +51,9 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     public EventLoop(int index, String backendLabel, DriverFactory factory, DriverSettings settings,
-                     int bufferSize, int buffersPerLoop) {
+                     int bufferSize, int buffersPerLoop, PoolReclaim reclaim) {
         this.index = index;
+        this.reclaim = reclaim;
         this.thread = new Thread(() -> run(factory, settings, bufferSize, buffersPerLoop),
                 "jring-" + backendLabel + "-" + index);
         this.thread.setDaemon(true);
@@ -130,8 +132,9 @@ public final class EventLoop implements OpContext, Executor {
             driver = factory.open(settings, pool);
         } catch (Throwable t) {
             if (pool != null) {
-                pool.close();
+                pool.close(); // nothing ever used it
             }
+            reclaim.loopStopped(null);
             started.completeExceptionally(t);
             terminated.complete(null);
             return;
@@ -145,12 +148,13 @@ public final class EventLoop implements OpContext, Executor {
             // memory the kernel could still write into.
             System.getLogger("io.jring").log(System.Logger.Level.ERROR, "event loop " + index
                     + " crashed; its ring and buffers are left allocated", t);
+            reclaim.loopStopped(null);
             terminated.completeExceptionally(t);
             return;
         }
         driverOpen = false;
         driver.close();
-        pool.close();
+        reclaim.loopStopped(pool); // freed once every loop has stopped
         stopped = true;
         runTasks(); // queued between the loop's last look and now
         terminated.complete(null);

@@ -31,6 +31,13 @@ final class Receiver implements RecvStreamOp.Sink {
     /** Buffers the inbox may hold before the stream is paused: enough for a burst, bounded per connection. */
     static final int INBOX_LIMIT = 4;
     private static final long NO_END = 1;
+    /** Why a stream is paused; nobody sees it, so one instance without a stack trace serves all. */
+    private static final CancellationException INBOX_FULL = new CancellationException("inbox full") {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
 
     private final EventLoop loop;
     private final TcpConnection connection;
@@ -84,6 +91,9 @@ final class Receiver implements RecvStreamOp.Sink {
                 streamEnd = NO_END;
                 leave(head);
                 head.complete(end, 0);
+                if (head.isCancelled()) {
+                    streamEnd = end; // the user cancelled it just now: the next recv is owed this end
+                }
                 head.finished();
             } else if (stream != null) {
                 return; // armed: the next arrival is the head's
@@ -110,22 +120,33 @@ final class Receiver implements RecvStreamOp.Sink {
         return head instanceof RecvOp && loop.multishotRecv();
     }
 
-    /** Completes {@code head} from the inbox's first buffer. */
+    /**
+     * Completes {@code head} from the inbox's first buffer. The inbox is settled before the
+     * completion, which runs the user's stages: they may recv again or close right there.
+     */
     private void hand(Op<?> head) {
         IoBuffer buffer = inbox.peek();
+        leave(head);
         if (head instanceof RecvIntoOp into) {
-            leave(head);
-            int taken = into.offer(buffer);
-            buffer.skip(taken);
-            if (buffer.readableBytes() == 0) {
+            int from = buffer.readerIndex();
+            int count = into.room(buffer.readableBytes());
+            boolean emptied = count == buffer.readableBytes();
+            buffer.skip(count);
+            if (emptied) {
                 inbox.poll();
+            }
+            if (!into.offer(buffer.segment(), from, count)) {
+                buffer.readerIndex(from); // cancelled meanwhile (no user code ran): put it back
+                if (emptied) {
+                    inbox.addFirst(buffer);
+                }
+            } else if (emptied) {
                 buffer.release();
             }
             head.finished();
         } else {
             RecvOp recv = (RecvOp) head;
             inbox.poll();
-            leave(head);
             if (!recv.offer(buffer)) {
                 inbox.addFirst(buffer); // cancelled meanwhile: the data is the next recv's
             }
@@ -158,7 +179,7 @@ final class Receiver implements RecvStreamOp.Sink {
         inbox.add(buffer);
         serve();
         if (inbox.size() >= INBOX_LIMIT && stream != null && !stream.cancelRequested()) {
-            stream.cancelBecause(new CancellationException("inbox full"));
+            stream.cancelBecause(INBOX_FULL);
             loop.driver().cancel(stream);
         }
     }

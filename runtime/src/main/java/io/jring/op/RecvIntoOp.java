@@ -4,6 +4,7 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_READ_FIXED;
 import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 
 import io.jring.IoBuffer;
+import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import java.lang.foreign.MemorySegment;
@@ -15,6 +16,8 @@ import java.lang.foreign.MemorySegment;
  */
 public final class RecvIntoOp extends Op<Integer> {
     private final IoBuffer into;
+    /** READ_FIXED answered EAGAIN (it may honour O_NONBLOCK, as WRITE_FIXED does): go on with RECV. */
+    private boolean fixedGaveUp;
 
     public RecvIntoOp(OpContext context, OpOwner owner, int fd, IoBuffer into, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
@@ -33,7 +36,7 @@ public final class RecvIntoOp extends Op<Integer> {
     @Override
     public void prepare(Sqe sqe) {
         long address = into.segment().address() + into.writerIndex();
-        int fixedIndex = SendOp.fixedIndex(context, into);
+        int fixedIndex = fixedGaveUp ? -1 : SendOp.fixedIndex(context, into);
         if (fixedIndex >= 0) {
             sqe.prep(IORING_OP_READ_FIXED, fd, address, into.writableBytes(), 0).bufIndex(fixedIndex);
         } else {
@@ -59,6 +62,10 @@ public final class RecvIntoOp extends Op<Integer> {
 
     @Override
     public int complete(long res, int flags) {
+        if (res == -Errno.EAGAIN && !fixedGaveUp && SendOp.fixedIndex(context, into) >= 0) {
+            fixedGaveUp = true;
+            return RESUBMIT;
+        }
         if (res > 0) {
             if (isDone()) {
                 keepForNextRecv((int) res); // cancelled as the data came
@@ -78,21 +85,26 @@ public final class RecvIntoOp extends Op<Integer> {
         owner().keepUnclaimed(copy);
     }
 
+    /** How many of {@code available} bytes this recv can take: its buffer's writable space. */
+    public int room(int available) {
+        return Math.min(into.writableBytes(), available);
+    }
+
     /**
-     * Completes this recv by copying from {@code buffer} (the connection's inbox) as much as fits,
-     * and returns how many bytes it took, or 0 if the user cancelled it meanwhile (then neither
-     * buffer changed). The caller advances {@code buffer} by what was taken.
+     * Completes this recv with {@code count} bytes copied from {@code from} at {@code offset}
+     * (the connection's inbox), unless the user cancelled it meanwhile: then returns false and
+     * the caller's buffer is as it was. The completion runs the user's stages, so the caller
+     * settles its own state first.
      */
-    public int offer(IoBuffer buffer) {
-        int count = Math.min(into.writableBytes(), buffer.readableBytes());
+    public boolean offer(MemorySegment from, long offset, int count) {
         int writerIndex = into.writerIndex();
-        MemorySegment.copy(buffer.segment(), buffer.readerIndex(), into.segment(), writerIndex, count);
+        MemorySegment.copy(from, offset, into.segment(), writerIndex, count);
         into.writerIndex(writerIndex + count);
         if (completeIfWaiting(count)) {
-            return count;
+            return true;
         }
         into.writerIndex(writerIndex);
-        return 0;
+        return false;
     }
 
     @Override

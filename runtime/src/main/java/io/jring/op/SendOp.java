@@ -4,6 +4,7 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_SEND;
 import static io.jring.bindings.IoUringConstants.IORING_OP_WRITE_FIXED;
 
 import io.jring.IoBuffer;
+import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import java.lang.foreign.Arena;
@@ -24,6 +25,11 @@ public final class SendOp extends Op<Void> {
     private final long address;         // what to send: plain numbers, so no slice is made per send
     private final long length;
     private long sent;
+    /**
+     * WRITE_FIXED answered EAGAIN: it honours the socket's O_NONBLOCK (the runtime's sockets
+     * have it, for epoll) and gives up where SEND would arm a poll and wait. Go on with SEND.
+     */
+    private boolean fixedGaveUp;
 
     /** Sends {@code buffer}'s readable bytes and releases it when done. */
     public SendOp(OpContext context, OpOwner owner, int fd, IoBuffer buffer, long timeoutNanos) {
@@ -51,7 +57,7 @@ public final class SendOp extends Op<Void> {
 
     @Override
     public void prepare(Sqe sqe) {
-        int fixedIndex = buffer == null ? -1 : fixedIndex(context, buffer);
+        int fixedIndex = buffer == null || fixedGaveUp ? -1 : fixedIndex(context, buffer);
         if (fixedIndex >= 0) {
             sqe.prep(IORING_OP_WRITE_FIXED, fd, address + sent, remaining(), 0).bufIndex(fixedIndex);
         } else {
@@ -77,6 +83,10 @@ public final class SendOp extends Op<Void> {
 
     @Override
     public int complete(long res, int flags) {
+        if (res == -Errno.EAGAIN && !fixedGaveUp && buffer != null && fixedIndex(context, buffer) >= 0) {
+            fixedGaveUp = true; // only the completion form sees EAGAIN: readiness retries it itself
+            return RESUBMIT;
+        }
         if (res < 0) {
             return fail(res);
         }

@@ -82,8 +82,9 @@ final class Ring {
             }
         }
         if (res == -io.jring.bindings.Errno.ENOMEM) {
-            // Newer kernels count ring memory against RLIMIT_MEMLOCK for users without
-            // CAP_IPC_LOCK (as in most containers): that, not a lack of memory, is the usual cause.
+            // Kernels before 5.12, and again recent ones (6.18 here), count ring memory against
+            // RLIMIT_MEMLOCK for users without CAP_IPC_LOCK (most containers): that, not a lack
+            // of memory, is the usual cause.
             throw new NativeIoException("io_uring_queue_init_params", res, "the ring (" + entries
                     + " SQ entries) does not fit this user's RLIMIT_MEMLOCK next to the rings already open:"
                     + " raise it (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock= in docker),"

@@ -1,0 +1,118 @@
+package io.jring.op;
+
+import static io.jring.bindings.IoUringConstants.IORING_OP_READ_FIXED;
+import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
+import static io.jring.bindings.IoUringConstants.IORING_OP_SEND;
+import static io.jring.bindings.IoUringConstants.IORING_OP_WRITE_FIXED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jring.Connection;
+import io.jring.IoBuffer;
+import io.jring.bindings.Errno;
+import io.jring.loop.BufferPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * WRITE_FIXED (and possibly READ_FIXED) honours the socket's O_NONBLOCK: with a full send
+ * buffer it completes with EAGAIN instead of waiting, as SEND does. The proxy example hit it
+ * under load (a stream cut short with "send: EAGAIN"). The op must carry on with the plain
+ * opcode, which io_uring polls, and never report the EAGAIN.
+ */
+class FixedBufferEagainTest {
+    private final BufferPool pool = new BufferPool(4096, 16);
+    private final OpOwner owner = op -> {};
+
+    @AfterEach
+    void poolIsWhole() {
+        assertEquals(0, pool.inUse(), "blocks not returned to the pool");
+        pool.close();
+    }
+
+    @Test
+    void sendGoesOnWithSendAfterWriteFixedAnswersEagain() {
+        pool.markRegistered(0);
+        IoBuffer buffer = pool.acquire().write("0123456789");
+        SendOp send = new SendOp(new Registered(pool), owner, 5, buffer, 0);
+        RecordingSqe sqe = new RecordingSqe();
+        send.prepare(sqe);
+        assertEquals(IORING_OP_WRITE_FIXED, sqe.opcode);
+        assertEquals(Op.RESUBMIT, send.complete(-Errno.EAGAIN, 0));
+        send.prepare(sqe);
+        assertEquals(IORING_OP_SEND, sqe.opcode);
+        assertEquals(10, sqe.len);
+        assertEquals(Op.RESUBMIT, send.complete(4, 0)); // a short write continues where it stopped
+        send.prepare(sqe);
+        assertEquals(IORING_OP_SEND, sqe.opcode);
+        assertEquals(6, sqe.len);
+        assertEquals(Op.FINISHED, send.complete(6, 0));
+        assertTrue(send.isDone() && !send.isCompletedExceptionally());
+    }
+
+    @Test
+    void recvIntoGoesOnWithRecvAfterReadFixedAnswersEagain() {
+        pool.markRegistered(0);
+        IoBuffer into = pool.acquire();
+        RecvIntoOp recv = new RecvIntoOp(new Registered(pool), owner, 5, into, 0);
+        RecordingSqe sqe = new RecordingSqe();
+        recv.prepare(sqe);
+        assertEquals(IORING_OP_READ_FIXED, sqe.opcode);
+        assertEquals(Op.RESUBMIT, recv.complete(-Errno.EAGAIN, 0));
+        recv.prepare(sqe);
+        assertEquals(IORING_OP_RECV, sqe.opcode);
+        assertEquals(Op.FINISHED, recv.complete(3, 0));
+        assertEquals(3, recv.join());
+        into.release();
+    }
+
+    @Test
+    void eagainFromPlainSendIsAFailure() {
+        // Plain SEND never answers EAGAIN to the ring (it polls); if it ever did, say so rather than spin.
+        IoBuffer buffer = pool.acquire().write("x");
+        SendOp send = new SendOp(new Registered(pool) {
+            @Override
+            public boolean fixedBuffersRegistered() {
+                return false;
+            }
+        }, owner, 5, buffer, 0);
+        send.prepare(new RecordingSqe());
+        assertEquals(Op.FINISHED, send.complete(-Errno.EAGAIN, 0));
+        assertTrue(send.isCompletedExceptionally());
+    }
+
+    /** A loop whose pool is registered as fixed buffer 0. */
+    private static class Registered implements OpContext {
+        private final BufferPool pool;
+
+        Registered(BufferPool pool) {
+            this.pool = pool;
+        }
+
+        @Override public BufferPool pool() { return pool; }
+        @Override public int providedBufferGroup() { return -1; }
+        @Override public IoBuffer takeProvidedBuffer(int bid, int length) { throw new AssertionError(); }
+        @Override public boolean fixedBuffersRegistered() { return true; }
+        @Override public boolean multishotAccept() { return false; }
+        @Override public boolean multishotRecv() { return false; }
+        @Override public void multishotRecvRefused() {}
+        @Override public Connection adopt(int fd) { throw new AssertionError(); }
+        @Override public void closingDescriptor(int fd) {}
+        @Override public void requestCancel(Op<?> op) {}
+    }
+
+    private static final class RecordingSqe implements Sqe {
+        int opcode = -1;
+        int len;
+
+        @Override public Sqe prep(int opcode, int fd, long addr, int len, long off) {
+            this.opcode = opcode;
+            this.len = len;
+            return this;
+        }
+        @Override public Sqe opFlags(int flags) { return this; }
+        @Override public Sqe sqeFlags(int flags) { return this; }
+        @Override public Sqe ioprio(int value) { return this; }
+        @Override public Sqe bufIndex(int index) { return this; }
+    }
+}
