@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -70,11 +71,14 @@ final class ProxySession {
         }
     }
 
-    /** A receive, send or shutdown failed in {@code where}: nothing more can flow, on either side. */
-    void abort(String where, Throwable error) {
+    /**
+     * A receive, send or shutdown of {@code direction} failed: nothing more can flow, on either
+     * side. The error's message names the call and the errno, so the log line says which one.
+     */
+    void abort(String direction, Throwable error) {
         Throwable cause = unwrap(error);
         if (closeBoth() && !(cause instanceof ConnectionClosedException)) {
-            log(name, where + ": " + describe(cause) + "; closed both sides");
+            log(name, direction + ": " + describe(cause) + "; closed both sides");
         }
     }
 
@@ -92,9 +96,10 @@ final class ProxySession {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
-    /** A NativeIoException's message already names the call and the errno. */
+    /** The runtime's own messages say it all: a NativeIoException names the call and the errno. */
     private static String describe(Throwable cause) {
-        return cause instanceof IOException && cause.getMessage() != null ? cause.getMessage() : cause.toString();
+        boolean runtimeMessage = cause instanceof IOException || cause instanceof TimeoutException;
+        return runtimeMessage && cause.getMessage() != null ? cause.getMessage() : cause.toString();
     }
 
     /**

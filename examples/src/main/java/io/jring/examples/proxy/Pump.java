@@ -40,7 +40,7 @@ final class Pump {
     private void receive() {
         from.recv().whenComplete((buffer, error) -> {
             if (error != null) {
-                session.abort(direction + " recv", error);
+                session.abort(direction, error);
             } else if (buffer.isEndOfStream()) {
                 passOnEndOfStream();
             } else {
@@ -52,7 +52,7 @@ final class Pump {
     private void forward(IoBuffer buffer) {
         to.send(buffer).whenComplete((sent, error) -> {
             if (error != null) {
-                session.abort(direction + " send", error);
+                session.abort(direction, error);
             } else {
                 receive();
             }
@@ -67,7 +67,7 @@ final class Pump {
     private void passOnEndOfStream() {
         to.shutdownOutput().whenComplete((done, error) -> {
             if (error != null) {
-                session.abort(direction + " shutdown", error);
+                session.abort(direction, error);
             } else {
                 session.directionEnded();
             }
