@@ -95,6 +95,22 @@ public final class ExampleProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Everything printed so far, without waiting and without consuming lines {@link #awaitLine} has not seen. */
+    public String outputSoFar() {
+        List<String> all = new ArrayList<>(seen);
+        all.addAll(lines);
+        return String.join("\n", all);
+    }
+
+    /** The process id, to look at what it holds under /proc. */
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     private String output() {
         lines.drainTo(seen);
         return String.join("\n", seen);
