@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import io.jring.Connection;
-import io.jring.IoBuffer;
 import io.jring.op.Op;
-import io.jring.op.OpContext;
 import io.jring.op.Sqe;
+import io.jring.op.StubOpContext;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -69,7 +67,7 @@ class DeadlinesTest {
         private final long deadline;
 
         TimedOp(long deadline) {
-            super(NO_CONTEXT, null, -1, 0);
+            super(new StubOpContext(null, false), null, -1, 0);
             this.deadline = deadline;
         }
 
@@ -80,17 +78,4 @@ class DeadlinesTest {
         @Override public long attempt() { return 0; }
         @Override public int complete(long res, int flags) { return FINISHED; }
     }
-
-    private static final OpContext NO_CONTEXT = new OpContext() {
-        @Override public BufferPool pool() { return null; }
-        @Override public int providedBufferGroup() { return -1; }
-        @Override public IoBuffer takeProvidedBuffer(int bid, int length) { throw new AssertionError(); }
-        @Override public boolean fixedBuffersRegistered() { return false; }
-        @Override public boolean multishotAccept() { return false; }
-        @Override public boolean multishotRecv() { return false; }
-        @Override public void multishotRecvRefused() {}
-        @Override public Connection adopt(int fd) { throw new AssertionError(); }
-        @Override public void closingDescriptor(int fd) {}
-        @Override public void requestCancel(Op<?> op) {}
-    };
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jring.Connection;
 import io.jring.IoBuffer;
 import io.jring.loop.BufferPool;
 import java.lang.foreign.MemorySegment;
@@ -41,7 +40,7 @@ class CancelledRecvKeepsDataTest {
 
     @Test
     void pooledRecvCancelledAsDataCameGivesTheBufferToItsOwner() {
-        RecvOp recv = new RecvOp(new PoolOnly(pool), owner, -1, 0);
+        RecvOp recv = new RecvOp(new StubOpContext(pool, false), owner, -1, 0);
         recv.prepare(new IgnoredSqe()); // no provided buffers: the op takes a block now
         assertTrue(recv.cancel(true));
         assertEquals(Op.FINISHED, recv.complete(5, 0));
@@ -53,7 +52,7 @@ class CancelledRecvKeepsDataTest {
     void recvIntoCancelledAsDataCameCopiesTheBytesOutAndLeavesTheCallersBufferAlone() {
         IoBuffer into = pool.acquire();
         into.write("head:");
-        RecvIntoOp recv = new RecvIntoOp(new PoolOnly(pool), owner, -1, into, 0);
+        RecvIntoOp recv = new RecvIntoOp(new StubOpContext(pool, false), owner, -1, into, 0);
         MemorySegment.copy("data!".getBytes(StandardCharsets.UTF_8), 0, into.segment(),
                 java.lang.foreign.ValueLayout.JAVA_BYTE, into.writerIndex(), 5); // as the kernel would
         assertTrue(recv.cancel(true));
@@ -66,26 +65,13 @@ class CancelledRecvKeepsDataTest {
 
     @Test
     void recvCompletedNormallyKeepsNothing() {
-        RecvOp recv = new RecvOp(new PoolOnly(pool), owner, -1, 0);
+        RecvOp recv = new RecvOp(new StubOpContext(pool, false), owner, -1, 0);
         recv.prepare(new IgnoredSqe());
         recv.complete(3, 0);
         IoBuffer got = recv.join();
         assertEquals(3, got.readableBytes());
         assertTrue(kept.isEmpty());
         got.release();
-    }
-
-    /** A loop that has only a pool: no provided buffers, no registration, cancels go nowhere. */
-    private record PoolOnly(BufferPool pool) implements OpContext {
-        @Override public int providedBufferGroup() { return -1; }
-        @Override public IoBuffer takeProvidedBuffer(int bid, int length) { throw new AssertionError(); }
-        @Override public boolean fixedBuffersRegistered() { return false; }
-        @Override public boolean multishotAccept() { return false; }
-        @Override public boolean multishotRecv() { return false; }
-        @Override public void multishotRecvRefused() {}
-        @Override public Connection adopt(int fd) { throw new AssertionError(); }
-        @Override public void closingDescriptor(int fd) {}
-        @Override public void requestCancel(Op<?> op) {}
     }
 
     private static final class IgnoredSqe implements Sqe {

@@ -7,7 +7,6 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_WRITE_FIXED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jring.Connection;
 import io.jring.IoBuffer;
 import io.jring.bindings.Errno;
 import io.jring.loop.BufferPool;
@@ -32,9 +31,8 @@ class FixedBufferEagainTest {
 
     @Test
     void sendGoesOnWithSendAfterWriteFixedAnswersEagain() {
-        pool.markRegistered(0);
         IoBuffer buffer = pool.acquire().write("0123456789");
-        SendOp send = new SendOp(new Registered(pool), owner, 5, buffer, 0);
+        SendOp send = new SendOp(new StubOpContext(pool, true), owner, 5, buffer, 0);
         RecordingSqe sqe = new RecordingSqe();
         send.prepare(sqe);
         assertEquals(IORING_OP_WRITE_FIXED, sqe.opcode);
@@ -52,9 +50,8 @@ class FixedBufferEagainTest {
 
     @Test
     void recvIntoGoesOnWithRecvAfterReadFixedAnswersEagain() {
-        pool.markRegistered(0);
         IoBuffer into = pool.acquire();
-        RecvIntoOp recv = new RecvIntoOp(new Registered(pool), owner, 5, into, 0);
+        RecvIntoOp recv = new RecvIntoOp(new StubOpContext(pool, true), owner, 5, into, 0);
         RecordingSqe sqe = new RecordingSqe();
         recv.prepare(sqe);
         assertEquals(IORING_OP_READ_FIXED, sqe.opcode);
@@ -70,35 +67,10 @@ class FixedBufferEagainTest {
     void eagainFromPlainSendIsAFailure() {
         // Plain SEND never answers EAGAIN to the ring (it polls); if it ever did, say so rather than spin.
         IoBuffer buffer = pool.acquire().write("x");
-        SendOp send = new SendOp(new Registered(pool) {
-            @Override
-            public boolean fixedBuffersRegistered() {
-                return false;
-            }
-        }, owner, 5, buffer, 0);
+        SendOp send = new SendOp(new StubOpContext(pool, false), owner, 5, buffer, 0);
         send.prepare(new RecordingSqe());
         assertEquals(Op.FINISHED, send.complete(-Errno.EAGAIN, 0));
         assertTrue(send.isCompletedExceptionally());
-    }
-
-    /** A loop whose pool is registered as fixed buffer 0. */
-    private static class Registered implements OpContext {
-        private final BufferPool pool;
-
-        Registered(BufferPool pool) {
-            this.pool = pool;
-        }
-
-        @Override public BufferPool pool() { return pool; }
-        @Override public int providedBufferGroup() { return -1; }
-        @Override public IoBuffer takeProvidedBuffer(int bid, int length) { throw new AssertionError(); }
-        @Override public boolean fixedBuffersRegistered() { return true; }
-        @Override public boolean multishotAccept() { return false; }
-        @Override public boolean multishotRecv() { return false; }
-        @Override public void multishotRecvRefused() {}
-        @Override public Connection adopt(int fd) { throw new AssertionError(); }
-        @Override public void closingDescriptor(int fd) {}
-        @Override public void requestCancel(Op<?> op) {}
     }
 
     private static final class RecordingSqe implements Sqe {
