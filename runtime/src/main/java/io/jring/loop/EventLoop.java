@@ -291,6 +291,22 @@ public final class EventLoop implements OpContext, Executor {
         });
     }
 
+    /**
+     * Ends an op that waited in the loop and never reached the driver (its deadline passed, or
+     * the user cancelled it): a TimeoutException or the cancel's cause, and its owner is told.
+     */
+    void endWaiting(Op<?> op) {
+        unwatchDeadline(op);
+        op.aborted();
+        op.finished();
+    }
+
+    /** Asks the kernel to end an op of a connection that is closing; its end arrives as usual. */
+    void cancelForClose(Op<?> op) {
+        op.cancelBecause(new ConnectionClosedException("connection closed"));
+        driver.cancel(op);
+    }
+
     /** Fails an op that never reached the driver, and tells its owner. */
     static void abandon(Op<?> op, String why) {
         op.cancelBecause(new ConnectionClosedException(why));

@@ -81,9 +81,8 @@ final class Receiver implements RecvStreamOp.Sink {
         while (!waiting.isEmpty() && single == null && !closed) {
             Op<?> head = waiting.peek();
             if (head.isDone()) { // cancelled by the user while it waited
-                leave(head);
-                head.aborted();
-                head.finished();
+                waiting.poll();
+                loop.endWaiting(head);
             } else if (!inbox.isEmpty()) {
                 hand(head);
             } else if (streamEnd != NO_END) {
@@ -211,24 +210,11 @@ final class Receiver implements RecvStreamOp.Sink {
         return true;
     }
 
-    /** A waiting recv's deadline passed (the loop already took it off its heap). */
-    boolean deadlinePassed(Op<?> op) {
-        if (!waiting.remove(op)) {
-            return false;
+    /** A waiting recv's deadline passed, or the user cancelled it: it ends without the kernel. */
+    void endWaiting(Op<?> op) {
+        if (waiting.remove(op)) {
+            loop.endWaiting(op);
         }
-        op.aborted();
-        op.finished();
-        return true;
-    }
-
-    boolean cancelledWhileWaiting(Op<?> op) {
-        if (!waiting.contains(op)) {
-            return false;
-        }
-        leave(op);
-        op.aborted();
-        op.finished();
-        return true;
     }
 
     /** Ends every waiting recv, frees the inbox and cancels what is in the kernel. */
@@ -243,11 +229,11 @@ final class Receiver implements RecvStreamOp.Sink {
         while ((buffer = inbox.poll()) != null) {
             buffer.release();
         }
-        for (Op<?> inKernel : new Op<?>[] {single, stream}) {
-            if (inKernel != null) {
-                inKernel.cancelBecause(new io.jring.ConnectionClosedException("connection closed"));
-                loop.driver().cancel(inKernel);
-            }
+        if (single != null) {
+            loop.cancelForClose(single);
+        }
+        if (stream != null) {
+            loop.cancelForClose(stream);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.jring.loop;
 
 import io.jring.Connection;
-import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
 import io.jring.NativeIoException;
 import io.jring.bindings.LibC;
@@ -190,13 +189,11 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     private void startSend(Op<?> op) {
-        loop.unwatchDeadline(op);
         if (op.isDone()) {
-            // Cancelled by the user while it waited its turn: it never reached the kernel.
-            op.aborted();
-            op.finished();
+            loop.endWaiting(op); // cancelled by the user while it waited its turn
             return;
         }
+        loop.unwatchDeadline(op);
         sends.active = op;
         loop.driver().submit(op);
     }
@@ -220,10 +217,9 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public void deadlinePassed(Op<?> op) {
         if (sends.waiting.remove(op)) {
-            op.aborted(); // no cancel cause: a TimeoutException
-            op.finished();
+            loop.endWaiting(op); // no cancel cause: a TimeoutException
         } else {
-            receiver.deadlinePassed(op);
+            receiver.endWaiting(op);
         }
     }
 
@@ -235,11 +231,9 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public void cancelledWhileWaiting(Op<?> op) {
         if (sends.waiting.remove(op)) {
-            loop.unwatchDeadline(op);
-            op.aborted();
-            op.finished();
+            loop.endWaiting(op);
         } else {
-            receiver.cancelledWhileWaiting(op);
+            receiver.endWaiting(op);
         }
     }
 
@@ -254,8 +248,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             EventLoop.abandon(queued, "connection closed");
         }
         if (sends.active != null) {
-            sends.active.cancelBecause(new ConnectionClosedException("connection closed"));
-            loop.driver().cancel(sends.active);
+            loop.cancelForClose(sends.active);
         }
         receiver.close();
         if (sends.active == null && !receiver.busy()) {

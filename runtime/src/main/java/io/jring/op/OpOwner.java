@@ -1,5 +1,7 @@
 package io.jring.op;
 
+import io.jring.IoBuffer;
+
 /** Whoever queued an operation and must hear when the kernel is done with it. */
 public interface OpOwner {
     /** Called on the loop thread once the op has ended and the kernel holds nothing of it. */
@@ -21,7 +23,7 @@ public interface OpOwner {
      * A recv was cancelled just as the kernel filled {@code data} for it: the owner keeps the
      * bytes for the next recv, so a cancel never loses data that already left the socket.
      */
-    default void keepUnclaimed(io.jring.IoBuffer data) {
+    default void keepUnclaimed(IoBuffer data) {
         data.release();
     }
 }
