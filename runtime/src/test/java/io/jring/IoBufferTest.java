@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jring.buffer.Buffers;
 import io.jring.loop.BufferPool;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** IoBuffer on its own (no runtime, no backend): indexes, conversions, ownership. */
 class IoBufferTest {
@@ -107,30 +111,86 @@ class IoBufferTest {
         assertTrue(buffer.isReleased());
         assertEquals(before, pool.inUse());
         IllegalStateException error = assertThrows(IllegalStateException.class, buffer::release);
-        assertTrue(error.getMessage().contains("twice"), error.getMessage());
+        assertTrue(error.getMessage().contains("it was released"), error.getMessage());
         assertEquals(before, pool.inUse(), "a double release must not return the block twice");
     }
 
     @Test
-    void releaseWhileLentToTheKernelWaitsForItsReturn() {
+    void everyAccessAfterReleaseIsRefusedNamingTheState() {
+        IoBuffer buffer = pool.acquire().write("secret-of-someone-else");
+        buffer.release();
+        IoBuffer reused = pool.acquire(); // most likely the same block, now another owner's
+        for (Executable access : accesses(buffer)) {
+            IllegalStateException error = assertThrows(IllegalStateException.class, access);
+            assertTrue(error.getMessage().contains("released"), error.getMessage());
+        }
+        reused.release();
+    }
+
+    @Test
+    void aBufferASendTookCannotBeTouchedNorReleasedByItsFormerOwner() {
+        int before = pool.inUse();
+        IoBuffer buffer = pool.acquire().write("payload");
+        Buffers.takeForSend(buffer);
+        for (Executable access : accesses(buffer)) {
+            IllegalStateException error = assertThrows(IllegalStateException.class, access);
+            assertTrue(error.getMessage().contains("a send took it"), error.getMessage());
+        }
+        IllegalStateException error = assertThrows(IllegalStateException.class, buffer::release);
+        assertTrue(error.getMessage().contains("a send took it"), error.getMessage());
+        assertThrows(IllegalStateException.class, () -> Buffers.takeForSend(buffer), "one send at a time");
+        assertEquals(before + 1, pool.inUse(), "still the send's");
+        Buffers.releaseAfterSend(buffer);
+        assertEquals(before, pool.inUse(), "the send released it");
+        assertTrue(buffer.isReleased());
+    }
+
+    @Test
+    void aRefusedSendGivesTheBufferBack() {
+        IoBuffer buffer = pool.acquire().write("x");
+        Buffers.takeForSend(buffer);
+        Buffers.undoTake(buffer);
+        assertEquals("x", buffer.toString(StandardCharsets.UTF_8));
+        buffer.release();
+    }
+
+    @Test
+    void aLentBufferIsRefusedUntilItsReceiveEndsOrIsCancelled() {
         int before = pool.inUse();
         IoBuffer buffer = pool.acquire();
-        buffer.lendToKernel();
-        assertThrows(IllegalStateException.class, buffer::lendToKernel, "one operation at a time");
-        buffer.release(); // the user is done, the kernel is not
+        CompletableFuture<Integer> receive = new CompletableFuture<>();
+        Buffers.lend(buffer, receive);
+        assertThrows(IllegalStateException.class, () -> Buffers.lend(buffer, receive), "one operation at a time");
+        for (Executable access : accesses(buffer)) {
+            IllegalStateException error = assertThrows(IllegalStateException.class, access);
+            assertTrue(error.getMessage().contains("a receive still running holds it"), error.getMessage());
+        }
+        assertThrows(IllegalStateException.class, buffer::release, "the receive is still running");
+
+        receive.cancel(true); // the user's future ends at once; the kernel may still write
+        buffer.release();
         assertTrue(buffer.isReleased());
         assertEquals(before + 1, pool.inUse(), "still the kernel's");
-        buffer.returnFromKernel();
+        Buffers.giveBack(buffer);
         assertEquals(before, pool.inUse(), "recycled when the kernel gave it back");
         assertThrows(IllegalStateException.class, buffer::release);
 
         IoBuffer kept = pool.acquire();
-        kept.lendToKernel();
-        kept.returnFromKernel();
+        Buffers.lend(kept, new CompletableFuture<>());
+        Buffers.giveBack(kept);
         assertFalse(kept.isReleased(), "returned to its owner, not to the pool");
+        kept.write("usable again");
         assertEquals(before + 1, pool.inUse());
         kept.release();
         assertEquals(before, pool.inUse());
+    }
+
+    private static List<Executable> accesses(IoBuffer buffer) {
+        return List.of(
+                () -> buffer.getByte(0), buffer::toByteArray, buffer::segment, buffer::readableSegment,
+                buffer::writableSegment, buffer::asByteBuffer, () -> buffer.write("x"), buffer::clear,
+                () -> buffer.writerIndex(0), () -> buffer.readerIndex(0), () -> buffer.skip(0),
+                () -> buffer.toString(StandardCharsets.UTF_8));
     }
 
     @Test

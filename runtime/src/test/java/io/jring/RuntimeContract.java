@@ -74,6 +74,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("buffer ownership")
+    class Ownership extends OwnershipContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("receive buffering")
     class ReceiveBuffering extends ReceiveBufferingContract {
         @Override

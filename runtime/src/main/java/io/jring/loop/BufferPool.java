@@ -1,6 +1,8 @@
 package io.jring.loop;
 
 import io.jring.IoBuffer;
+import io.jring.buffer.Buffers;
+import io.jring.buffer.LeakTracker;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -25,8 +27,16 @@ public final class BufferPool implements AutoCloseable {
     private boolean closed;
     private volatile int registeredIndex = -1;
     private final MemorySegment firstSlab;
+    /** The runtime this pool belongs to: operations accept only buffers of their own runtime. */
+    private final Object runtime;
 
+    /** A pool of its own, belonging to no runtime (tests). */
     public BufferPool(int blockSize, int blocksPerSlab) {
+        this(blockSize, blocksPerSlab, new Object());
+    }
+
+    public BufferPool(int blockSize, int blocksPerSlab, Object runtime) {
+        this.runtime = runtime;
         if (blockSize < 64 || Integer.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("bufferSize must be a power of two >= 64, got " + blockSize);
         }
@@ -67,7 +77,18 @@ public final class BufferPool implements AutoCloseable {
             addSlab();
         }
         int block = free[--freeCount];
-        return new IoBuffer(this, block, blocks.get(block));
+        return handOut(block, blocks.get(block));
+    }
+
+    /** Whether buffers of this pool may be given to operations of {@code other}'s runtime. */
+    public boolean sameRuntime(BufferPool other) {
+        return other != null && runtime == other.runtime;
+    }
+
+    private IoBuffer handOut(int block, MemorySegment memory) {
+        LeakTracker.Record leak = LeakTracker.maybeTrack(this);
+        IoBuffer buffer = Buffers.create(this, block, memory, leak);
+        return leak == null ? buffer : leak.watch(buffer);
     }
 
     /** The raw block behind {@code index}, for drivers that hand blocks to the kernel by id. */
@@ -103,8 +124,8 @@ public final class BufferPool implements AutoCloseable {
 
     /** Wraps a block index taken with {@link #takeBlockIndex()} as a buffer of {@code length} readable bytes. */
     public IoBuffer wrap(int block, int length) {
-        IoBuffer buffer = new IoBuffer(this, block, block(block));
-        buffer.writerIndex(length);
+        IoBuffer buffer = handOut(block, block(block));
+        Buffers.setWriterIndex(buffer, length);
         return buffer;
     }
 

@@ -128,7 +128,7 @@ public final class EventLoop implements OpContext, Executor {
 
     private void run(DriverFactory factory, DriverSettings settings, int bufferSize, int buffersPerLoop) {
         try {
-            pool = new BufferPool(bufferSize, buffersPerLoop);
+            pool = new BufferPool(bufferSize, buffersPerLoop, reclaim);
             driver = factory.open(settings, pool);
         } catch (Throwable t) {
             if (pool != null) {

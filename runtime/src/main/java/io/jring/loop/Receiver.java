@@ -1,6 +1,7 @@
 package io.jring.loop;
 
 import io.jring.IoBuffer;
+import io.jring.buffer.Buffers;
 import io.jring.op.Op;
 import io.jring.op.RecvIntoOp;
 import io.jring.op.RecvOp;
@@ -134,7 +135,7 @@ final class Receiver implements RecvStreamOp.Sink {
             if (emptied) {
                 inbox.poll();
             }
-            if (!into.offer(buffer.segment(), from, count)) {
+            if (!into.offer(Buffers.memory(buffer), from, count)) {
                 buffer.readerIndex(from); // cancelled meanwhile (no user code ran): put it back
                 if (emptied) {
                     inbox.addFirst(buffer);

@@ -1,6 +1,7 @@
 package io.jring.loop;
 
 import io.jring.Connection;
+import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
 import io.jring.NativeIoException;
 import io.jring.bindings.LibC;
@@ -31,8 +32,9 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     private final Receiver receiver;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closing;
-    private InetSocketAddress localAddress;
-    private InetSocketAddress remoteAddress;
+    /** Asked for once, then kept: after close the descriptor number may belong to another socket. */
+    private volatile InetSocketAddress localAddress;
+    private volatile InetSocketAddress remoteAddress;
 
     /** The sending side's queue: at most one op in the kernel, the rest waiting their turn. */
     private static final class Sends {
@@ -79,6 +81,9 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> send(MemorySegment bytes) {
+        if (closing) { // the copy below needs the pool, which a closed runtime has freed
+            return CompletableFuture.failedFuture(new ConnectionClosedException("connection is closed"));
+        }
         return enqueueSend(new SendOp(loop, this, fd, bytes, 0));
     }
 
@@ -117,21 +122,32 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public InetSocketAddress localAddress() {
-        if (localAddress == null) {
-            localAddress = address(true);
-        }
-        return localAddress;
+        InetSocketAddress known = localAddress;
+        return known != null ? known : (localAddress = address(true));
     }
 
     @Override
     public InetSocketAddress remoteAddress() {
-        if (remoteAddress == null) {
-            remoteAddress = address(false);
-        }
-        return remoteAddress;
+        InetSocketAddress known = remoteAddress;
+        return known != null ? known : (remoteAddress = address(false));
     }
 
+    /**
+     * Asks the kernel on the loop thread, the only thread that closes the descriptor, so the
+     * number cannot be closed and handed to another socket between the check and the call.
+     */
     private InetSocketAddress address(boolean local) {
+        if (!loop.inLoop()) {
+            try {
+                return CompletableFuture.supplyAsync(() -> address(local), loop).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        if (closed.isDone()) {
+            throw new IllegalStateException("connection is closed: its " + (local ? "local" : "remote")
+                    + " address was not asked for while it was open");
+        }
         try {
             return local ? Sockets.localAddress(fd) : Sockets.remoteAddress(fd);
         } catch (NativeIoException e) {

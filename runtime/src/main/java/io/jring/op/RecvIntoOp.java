@@ -4,6 +4,7 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_READ_FIXED;
 import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 
 import io.jring.IoBuffer;
+import io.jring.buffer.Buffers;
 import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
@@ -24,8 +25,9 @@ public final class RecvIntoOp extends Op<Integer> {
         if (into.isEndOfStream() || into.writableBytes() == 0) {
             throw new IllegalArgumentException("recv needs a buffer with writable space, got " + into);
         }
+        SendOp.checkSameRuntime(context, into);
+        Buffers.lend(into, this); // throws if the caller does not own it (released, or in use)
         this.into = into;
-        into.lendToKernel();
     }
 
     @Override
@@ -35,7 +37,7 @@ public final class RecvIntoOp extends Op<Integer> {
 
     @Override
     public void prepare(Sqe sqe) {
-        long address = into.segment().address() + into.writerIndex();
+        long address = Buffers.address(into, into.writerIndex());
         int fixedIndex = fixedGaveUp ? -1 : SendOp.fixedIndex(context, into);
         if (fixedIndex >= 0) {
             sqe.prep(IORING_OP_READ_FIXED, fd, address, into.writableBytes(), 0).bufIndex(fixedIndex);
@@ -51,7 +53,7 @@ public final class RecvIntoOp extends Op<Integer> {
 
     @Override
     public long attempt() {
-        return LibC.recv(fd, into.writableSegment(), into.writableBytes(), 0);
+        return LibC.recv(fd, Buffers.memory(into).asSlice(into.writerIndex()), into.writableBytes(), 0);
     }
 
     /** A short read: the socket had no more (asked for the buffer's writable space). */
@@ -70,7 +72,7 @@ public final class RecvIntoOp extends Op<Integer> {
             if (isDone()) {
                 keepForNextRecv((int) res); // cancelled as the data came
             } else {
-                into.writerIndex(into.writerIndex() + (int) res);
+                Buffers.setWriterIndex(into, into.writerIndex() + (int) res);
             }
             return deliver((int) res);
         }
@@ -80,8 +82,8 @@ public final class RecvIntoOp extends Op<Integer> {
     /** Copies what the kernel just wrote after the writer index into a pooled block the owner keeps. */
     private void keepForNextRecv(int count) {
         IoBuffer copy = context.pool().acquire();
-        MemorySegment.copy(into.segment(), into.writerIndex(), copy.segment(), 0, count);
-        copy.writerIndex(count);
+        MemorySegment.copy(Buffers.memory(into), into.writerIndex(), Buffers.memory(copy), 0, count);
+        Buffers.setWriterIndex(copy, count);
         owner().keepUnclaimed(copy);
     }
 
@@ -98,17 +100,17 @@ public final class RecvIntoOp extends Op<Integer> {
      */
     public boolean offer(MemorySegment from, long offset, int count) {
         int writerIndex = into.writerIndex();
-        MemorySegment.copy(from, offset, into.segment(), writerIndex, count);
-        into.writerIndex(writerIndex + count);
+        MemorySegment.copy(from, offset, Buffers.memory(into), writerIndex, count);
+        Buffers.setWriterIndex(into, writerIndex + count);
         if (completeIfWaiting(count)) {
             return true;
         }
-        into.writerIndex(writerIndex);
+        Buffers.setWriterIndex(into, writerIndex);
         return false;
     }
 
     @Override
     protected void releaseResources() {
-        into.returnFromKernel();
+        Buffers.giveBack(into);
     }
 }

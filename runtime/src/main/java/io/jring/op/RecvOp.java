@@ -6,6 +6,7 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 import static io.jring.bindings.IoUringConstants.IOSQE_BUFFER_SELECT;
 
 import io.jring.IoBuffer;
+import io.jring.buffer.Buffers;
 import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
@@ -37,7 +38,7 @@ public final class RecvOp extends Op<IoBuffer> {
                     .bufIndex(context.providedBufferGroup());
         } else {
             IoBuffer buffer = holdBuffer();
-            sqe.prep(IORING_OP_RECV, fd, buffer.segment().address(), buffer.capacity(), 0);
+            sqe.prep(IORING_OP_RECV, fd, Buffers.address(buffer, 0), buffer.capacity(), 0);
         }
     }
 
@@ -49,7 +50,7 @@ public final class RecvOp extends Op<IoBuffer> {
     @Override
     public long attempt() {
         IoBuffer buffer = holdBuffer();
-        long res = LibC.recv(fd, buffer.segment(), buffer.capacity(), 0);
+        long res = LibC.recv(fd, Buffers.memory(buffer), buffer.capacity(), 0);
         if (res == -Errno.EAGAIN) {
             // Nothing to read: give the block back while we wait, so an idle connection holds no
             // buffer on epoll either (the next attempt takes one again).
@@ -73,8 +74,8 @@ public final class RecvOp extends Op<IoBuffer> {
             } else {
                 received = held;
                 held = null;
-                received.returnFromKernel();
-                received.writerIndex((int) res);
+                Buffers.giveBack(received);
+                Buffers.setWriterIndex(received, (int) res);
             }
             return deliver(received);
         }
@@ -108,7 +109,7 @@ public final class RecvOp extends Op<IoBuffer> {
     @Override
     protected void releaseResources() {
         if (held != null) {
-            held.returnFromKernel();
+            Buffers.giveBack(held);
             held.release();
             held = null;
         }
@@ -117,7 +118,7 @@ public final class RecvOp extends Op<IoBuffer> {
     private IoBuffer holdBuffer() {
         if (held == null) {
             held = context.pool().acquire();
-            held.lendToKernel();
+            Buffers.lend(held, this);
         }
         return held;
     }

@@ -4,9 +4,11 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_SEND;
 import static io.jring.bindings.IoUringConstants.IORING_OP_WRITE_FIXED;
 
 import io.jring.IoBuffer;
+import io.jring.buffer.Buffers;
 import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
+import io.jring.loop.BufferPool;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -20,8 +22,8 @@ import java.lang.foreign.MemorySegment;
 public final class SendOp extends Op<Void> {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
 
-    private final IoBuffer buffer;      // null when sending a segment
-    private final MemorySegment keepAlive; // a segment (or its native copy) the kernel reads from
+    private final IoBuffer buffer;      // the user's buffer (taken), or a pooled copy of a segment; or null
+    private final MemorySegment keepAlive; // a runtime-owned copy of a segment too big for one block, or null
     private final long address;         // what to send: plain numbers, so no slice is made per send
     private final long length;
     private long sent;
@@ -34,20 +36,48 @@ public final class SendOp extends Op<Void> {
     /** Sends {@code buffer}'s readable bytes and releases it when done. */
     public SendOp(OpContext context, OpOwner owner, int fd, IoBuffer buffer, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
+        checkSameRuntime(context, buffer);
+        Buffers.takeForSend(buffer); // throws, taking nothing, if the caller does not own it
         this.buffer = buffer;
         this.keepAlive = null;
-        this.address = buffer.segment().address() + buffer.readerIndex();
+        this.address = Buffers.address(buffer, buffer.readerIndex());
         this.length = buffer.readableBytes();
-        buffer.lendToKernel();
     }
 
-    /** Sends a native segment the caller keeps alive until completion; a heap segment is copied first. */
+    /**
+     * Sends a copy of {@code segment}'s bytes, made now in memory the runtime owns until the
+     * kernel's last completion: a cancelled send completes its future at once while the kernel
+     * may still be reading, and by then the caller may have freed its segment (an explicit
+     * Arena), which no reference of ours could keep alive.
+     */
     public SendOp(OpContext context, OpOwner owner, int fd, MemorySegment segment, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
-        this.buffer = null;
-        this.keepAlive = segment.isNative() ? segment : Arena.ofAuto().allocate(segment.byteSize()).copyFrom(segment);
-        this.address = keepAlive.address();
-        this.length = keepAlive.byteSize();
+        long size = segment.byteSize();
+        if (size <= context.pool().blockSize()) {
+            IoBuffer copy = context.pool().acquire();
+            MemorySegment.copy(segment, 0, Buffers.memory(copy), 0, size);
+            Buffers.setWriterIndex(copy, (int) size);
+            Buffers.takeForSend(copy);
+            this.buffer = copy;
+            this.keepAlive = null;
+            this.address = Buffers.address(copy, 0);
+        } else {
+            this.buffer = null;
+            this.keepAlive = Arena.ofAuto().allocate(size, 8).copyFrom(segment);
+            this.address = keepAlive.address();
+        }
+        this.length = size;
+    }
+
+    /**
+     * Refuses a buffer of another runtime (or of one already closed): its memory could be freed
+     * while the kernel still reads or writes it.
+     */
+    static void checkSameRuntime(OpContext context, IoBuffer buffer) {
+        if (!buffer.isEndOfStream() && !context.pool().sameRuntime(Buffers.pool(buffer))) {
+            throw new IllegalArgumentException(buffer + " belongs to another IoRuntime (or to one that was closed):"
+                    + " use buffers from this connection's runtime (Connection.allocate() or recv())");
+        }
     }
 
     @Override
@@ -97,8 +127,7 @@ public final class SendOp extends Op<Void> {
     @Override
     protected void releaseResources() {
         if (buffer != null) {
-            buffer.returnFromKernel();
-            buffer.release();
+            Buffers.releaseAfterSend(buffer);
         }
     }
 
@@ -108,9 +137,13 @@ public final class SendOp extends Op<Void> {
 
     /** The fixed-buffer index for a pooled buffer in registered memory, else -1. */
     static int fixedIndex(OpContext context, IoBuffer buffer) {
-        if (!context.fixedBuffersRegistered() || buffer.pool() != context.pool()) {
+        if (!context.fixedBuffersRegistered()) {
             return -1;
         }
-        return buffer.pool().fixedIndexOf(buffer.blockIndex());
+        BufferPool pool = Buffers.pool(buffer);
+        if (pool != context.pool()) {
+            return -1;
+        }
+        return pool.fixedIndexOf(Buffers.block(buffer));
     }
 }

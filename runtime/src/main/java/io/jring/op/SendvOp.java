@@ -9,6 +9,7 @@ import static io.jring.bindings.SocketLayouts.MSG_IOV;
 import static io.jring.bindings.SocketLayouts.MSG_IOVLEN;
 
 import io.jring.IoBuffer;
+import io.jring.buffer.Buffers;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import java.lang.foreign.MemorySegment;
@@ -38,15 +39,20 @@ public final class SendvOp extends Op<Void> {
         }
         long sum = 0;
         for (IoBuffer b : buffers) {
+            SendOp.checkSameRuntime(context, b);
             sum += b.readableBytes();
         }
-        for (IoBuffer b : buffers) {
-            b.lendToKernel();
+        IoBuffer message = context.pool().acquire();
+        try {
+            takeAll(buffers);
+        } catch (IllegalStateException e) {
+            message.release();
+            throw e;
         }
         this.buffers = buffers;
         this.total = sum;
-        this.scratch = context.pool().acquire();
-        scratch.lendToKernel();
+        this.scratch = message;
+        Buffers.lend(scratch, this);
     }
 
     @Override
@@ -88,16 +94,33 @@ public final class SendvOp extends Op<Void> {
     @Override
     protected void releaseResources() {
         for (IoBuffer b : buffers) {
-            b.returnFromKernel();
-            b.release();
+            Buffers.releaseAfterSend(b);
         }
-        scratch.returnFromKernel();
+        Buffers.giveBack(scratch);
         scratch.release();
+    }
+
+    /**
+     * Takes every buffer, or none: on a buffer the caller does not own (released, held by
+     * another operation, or listed twice) the ones already taken go back, and the caller
+     * still owns all it passed.
+     */
+    private static void takeAll(IoBuffer[] buffers) {
+        for (int i = 0; i < buffers.length; i++) {
+            try {
+                Buffers.takeForSend(buffers[i]);
+            } catch (IllegalStateException e) {
+                for (int j = 0; j < i; j++) {
+                    Buffers.undoTake(buffers[j]);
+                }
+                throw new IllegalStateException("sendv refused buffer " + i + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** msghdr at the block's start, iovecs after it, covering what is still unsent. */
     private MemorySegment buildMessage() {
-        MemorySegment block = scratch.segment();
+        MemorySegment block = Buffers.memory(scratch);
         MemorySegment msg = block.asSlice(0, MSGHDR.byteSize()).fill((byte) 0);
         long iovBase = MSGHDR.byteSize();
         long skip = sent;
@@ -109,7 +132,7 @@ public final class SendvOp extends Op<Void> {
                 continue;
             }
             long at = iovBase + count * IOVEC.byteSize();
-            block.set(ValueLayout.JAVA_LONG, at + IOV_BASE, b.segment().address() + b.readerIndex() + skip);
+            block.set(ValueLayout.JAVA_LONG, at + IOV_BASE, Buffers.address(b, b.readerIndex() + skip));
             block.set(ValueLayout.JAVA_LONG, at + IOV_LEN, length - skip);
             skip = 0;
             count++;

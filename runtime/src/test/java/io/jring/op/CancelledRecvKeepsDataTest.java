@@ -53,7 +53,7 @@ class CancelledRecvKeepsDataTest {
         IoBuffer into = pool.acquire();
         into.write("head:");
         RecvIntoOp recv = new RecvIntoOp(new StubOpContext(pool, false), owner, -1, into, 0);
-        MemorySegment.copy("data!".getBytes(StandardCharsets.UTF_8), 0, into.segment(),
+        MemorySegment.copy("data!".getBytes(StandardCharsets.UTF_8), 0, io.jring.buffer.Buffers.memory(into),
                 java.lang.foreign.ValueLayout.JAVA_BYTE, into.writerIndex(), 5); // as the kernel would
         assertTrue(recv.cancel(true));
         assertEquals(Op.FINISHED, recv.complete(5, 0));
