@@ -1,5 +1,7 @@
 package io.jring;
 
+import io.jring.buffer.LeakTracker;
+import io.jring.loop.BufferPool;
 import io.jring.loop.EventLoop;
 import io.jring.loop.PoolReclaim;
 import io.jring.loop.LoopConnects;
@@ -193,6 +195,37 @@ public final class IoRuntime implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "event loop " + loop.index() + " did not stop cleanly", e);
             }
         }
+        reportBuffersStillHeld();
+    }
+
+    /**
+     * Every operation has ended, so a block still out is one the application never released.
+     * Its memory is freed with the pool; the buffer refuses every access from now on.
+     */
+    private void reportBuffersStillHeld() {
+        int held = buffersInUse();
+        if (held == 0) {
+            return;
+        }
+        List<BufferPool> pools = loops.stream().map(EventLoop::pool).filter(java.util.Objects::nonNull).toList();
+        List<Throwable> sites = LeakTracker.stillHeld(pools);
+        StringBuilder message = new StringBuilder("IoRuntime closed with ").append(held)
+                .append(" buffer(s) never released; their memory is freed now and any use of them fails.");
+        if (sites.isEmpty()) {
+            message.append(" Run with -Djring.leakDetection=full to see where they were handed out.");
+        } else {
+            message.append(" Handed out at (").append(LeakTracker.tracksAll() ? "all" : "a sample").append("):");
+            for (Throwable site : sites.subList(0, Math.min(10, sites.size()))) {
+                message.append(System.lineSeparator()).append(stackOf(site));
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, message.toString());
+    }
+
+    private static String stackOf(Throwable site) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        site.printStackTrace(new java.io.PrintWriter(text));
+        return text.toString();
     }
 
     private void ensureOpen() throws IOException {
