@@ -1,32 +1,48 @@
 package io.jring.loop;
 
 import io.jring.IoBuffer;
-import io.jring.buffer.Buffers;
 import io.jring.op.Op;
-import io.jring.op.RecvIntoOp;
-import io.jring.op.RecvOp;
+import io.jring.op.ReceiveOp;
 import io.jring.op.RecvStreamOp;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
 
 /**
- * The receiving side of one connection. Receives complete one at a time, in call order, fed
- * by one of two sources:
+ * The receiving side of one connection: a small state machine, loop thread only.
  *
+ * <p><b>What is in the kernel</b> ({@link #kernel}), at most one op at a time:
+ * <pre>
+ *   IDLE ──(recv(), multishot allowed)──▶ STREAMING ──(inbox reached INBOX_LIMIT)──▶ PAUSED
+ *     │  ◀──────────(the stream's last CQE: end, error, ENOBUFS, or the pause's ECANCELED)──┘
+ *     └──(recv(into), epoll, no multishot, or after ENOBUFS)──▶ SINGLE ──(its CQE)──▶ IDLE
+ * </pre>
  * <ul>
- *   <li>a <b>multishot recv</b> ({@link RecvStreamOp}, io_uring 6.0+ with a provided-buffer
- *       ring). The first pooled {@code recv()} that finds nothing buffered arms it, and it
- *       stays armed: each arrival goes to the oldest waiting recv or, if none waits, into a
- *       small inbox that the next recvs drain first. When the inbox holds {@link #INBOX_LIMIT}
- *       buffers and nobody reads, the stream is cancelled, so further data stays in the socket
- *       and TCP's window slows the peer; the next recv that empties the inbox arms it again.
- *   <li>a <b>single-shot recv</b> per call: on epoll, for {@code recv(into)} while no stream is
- *       armed, where the kernel refuses multishot, and for the one recv after the provided
- *       buffers ran out.
+ *   <li><b>IDLE</b>: nothing. <b>SINGLE</b>: the head recv itself, taken out of the waiting line
+ *       ({@link #single}). <b>STREAMING</b>: one multishot recv ({@link #stream}, io_uring 6.0+
+ *       with a provided-buffer ring), armed once and kept: each arrival goes to the oldest
+ *       waiting recv, or into the inbox. <b>PAUSED</b>: the stream is being cancelled because
+ *       nobody reads; data already on its way may still land in the inbox.
  * </ul>
  *
- * Loop thread only. A recv waiting here for the stream has its deadline kept by the loop
- * (the stream has no linked timeout of its own); a single-shot recv's is a linked timeout.
+ * <p><b>Invariants.</b>
+ * <ol>
+ *   <li>Receives complete in call order, each exactly once: served from the head of
+ *       {@link #waiting} only, or (SINGLE) by the kernel while nobody else is served.
+ *   <li>No byte is lost or reordered: the inbox is drained before a waiting recv goes to the
+ *       kernel, and an end of stream or error ({@link #pendingEnd}) is delivered only once the
+ *       inbox is empty. A recv cancelled as its data came gives the data back to the inbox
+ *       front ({@link #keep}).
+ *   <li>Memory per connection is bounded: a STREAMING connection with {@value #INBOX_LIMIT}
+ *       buffers in its inbox is PAUSED, so the rest waits in the socket and TCP's window slows
+ *       the peer. One kernel wakeup can fill a few more before the cancel lands; never more
+ *       than the loop's provided-buffer ring.
+ *   <li>Re-entrancy is safe: completing a recv runs the user's stages, which may recv again
+ *       or close right there and so re-enter {@link #serve}. Everything a completion depends on
+ *       is settled before it runs, and every step of {@code serve} re-reads the state.
+ *   <li>Once {@link #closed}: nothing new reaches the kernel, waiting recvs fail, the inbox is
+ *       released, and what is in the kernel is cancelled; the descriptor stays open until
+ *       {@link #busy()} turns false.
+ * </ol>
  */
 final class Receiver implements RecvStreamOp.Sink {
     /** Buffers the inbox may hold before the stream is paused: enough for a burst, bounded per connection. */
@@ -40,18 +56,21 @@ final class Receiver implements RecvStreamOp.Sink {
         }
     };
 
+    private enum Kernel { IDLE, SINGLE, STREAMING, PAUSED }
+
     private final EventLoop loop;
     private final TcpConnection connection;
     private final int fd;
-    private final ArrayDeque<Op<?>> waiting = new ArrayDeque<>();
+    private final ArrayDeque<ReceiveOp<?>> waiting = new ArrayDeque<>();
     private final ArrayDeque<IoBuffer> inbox = new ArrayDeque<>();
-    /** A single-shot recv in the kernel, or null. */
-    private Op<?> single;
-    /** The multishot recv from its submission to its last CQE, or null. */
+    private Kernel kernel = Kernel.IDLE;
+    /** SINGLE: the recv in the kernel. */
+    private ReceiveOp<?> single;
+    /** STREAMING and PAUSED: the multishot recv, from its submission to its last CQE. */
     private RecvStreamOp stream;
-    /** How the stream ended (0 end of stream, or -errno), owed to a recv once the inbox is drained. */
-    private long streamEnd = NO_END;
-    /** The stream found no provided buffer: the next recv goes single-shot with a block of its own. */
+    /** How the stream ended (0: end of stream, or -errno), owed to a recv once the inbox is empty. */
+    private long pendingEnd = NO_END;
+    /** The stream found no provided buffer: the next recv goes SINGLE with a block of its own. */
     private boolean singleShotNext;
     private boolean closed;
 
@@ -62,7 +81,7 @@ final class Receiver implements RecvStreamOp.Sink {
     }
 
     /** A user's recv, in call order. */
-    void admit(Op<?> op) {
+    void admit(ReceiveOp<?> op) {
         waiting.add(op);
         loop.watchDeadline(op);
         serve();
@@ -70,91 +89,59 @@ final class Receiver implements RecvStreamOp.Sink {
 
     /** Whether an op of this side is still in the kernel (the descriptor must stay open). */
     boolean busy() {
-        return single != null || stream != null;
+        return kernel != Kernel.IDLE;
     }
 
-    /**
-     * Completes waiting recvs from what is buffered, then makes sure the kernel is asked for
-     * more if one still waits. Re-entrant: a recv's completion runs the user's stages, which
-     * may call recv again and so come back here; every step re-reads the state.
-     */
+    /** Serves the waiting line's head, again and again, until it is empty or must wait for the kernel. */
     private void serve() {
-        while (!waiting.isEmpty() && single == null && !closed) {
-            Op<?> head = waiting.peek();
+        while (!waiting.isEmpty() && kernel != Kernel.SINGLE && !closed) {
+            ReceiveOp<?> head = waiting.peek();
             if (head.isDone()) { // cancelled by the user while it waited
                 waiting.poll();
                 loop.endWaiting(head);
             } else if (!inbox.isEmpty()) {
-                hand(head);
-            } else if (streamEnd != NO_END) {
-                long end = streamEnd;
-                streamEnd = NO_END;
                 leave(head);
-                head.complete(end, 0);
-                if (head.isCancelled()) {
-                    streamEnd = end; // the user cancelled it just now: the next recv is owed this end
-                }
+                head.takeFrom(inbox);
                 head.finished();
-            } else if (stream != null) {
-                return; // armed: the next arrival is the head's
+            } else if (pendingEnd != NO_END) {
+                deliverEnd(head);
+            } else if (kernel == Kernel.STREAMING || kernel == Kernel.PAUSED) {
+                return; // the next arrival, or the stream's end, is the head's
             } else if (mayStream(head)) {
                 stream = new RecvStreamOp(loop, connection, fd, this);
+                kernel = Kernel.STREAMING;
                 loop.driver().submit(stream);
                 return;
             } else {
                 leave(head);
                 single = head;
+                kernel = Kernel.SINGLE;
                 loop.driver().submit(head);
                 return;
             }
         }
     }
 
-    private boolean mayStream(Op<?> head) {
+    private void deliverEnd(ReceiveOp<?> head) {
+        long end = pendingEnd;
+        pendingEnd = NO_END;
+        leave(head);
+        head.complete(end, 0);
+        if (head.isCancelled()) {
+            pendingEnd = end; // the user cancelled it just now: the next recv is owed this end
+        }
+        head.finished();
+    }
+
+    private boolean mayStream(ReceiveOp<?> head) {
         if (singleShotNext) {
             singleShotNext = false;
             return false;
         }
-        // recv(into) alone never arms a stream: its caller chose the memory, so READ_FIXED into
-        // it beats a copy. Once armed by a pooled recv, recv(into) copies from the inbox.
-        return head instanceof RecvOp && loop.multishotRecv();
+        return head.runtimePicksMemory() && loop.multishotRecv();
     }
 
-    /**
-     * Completes {@code head} from the inbox's first buffer. The inbox is settled before the
-     * completion, which runs the user's stages: they may recv again or close right there.
-     */
-    private void hand(Op<?> head) {
-        IoBuffer buffer = inbox.peek();
-        leave(head);
-        if (head instanceof RecvIntoOp into) {
-            int from = buffer.readerIndex();
-            int count = into.room(buffer.readableBytes());
-            boolean emptied = count == buffer.readableBytes();
-            buffer.skip(count);
-            if (emptied) {
-                inbox.poll();
-            }
-            if (!into.offer(Buffers.memory(buffer), from, count)) {
-                buffer.readerIndex(from); // cancelled meanwhile (no user code ran): put it back
-                if (emptied) {
-                    inbox.addFirst(buffer);
-                }
-            } else if (emptied) {
-                buffer.release();
-            }
-            head.finished();
-        } else {
-            RecvOp recv = (RecvOp) head;
-            inbox.poll();
-            if (!recv.offer(buffer)) {
-                inbox.addFirst(buffer); // cancelled meanwhile: the data is the next recv's
-            }
-            head.finished();
-        }
-    }
-
-    private void leave(Op<?> head) {
+    private void leave(ReceiveOp<?> head) {
         waiting.remove(head);
         loop.unwatchDeadline(head);
     }
@@ -178,7 +165,8 @@ final class Receiver implements RecvStreamOp.Sink {
         }
         inbox.add(buffer);
         serve();
-        if (inbox.size() >= INBOX_LIMIT && stream != null && !stream.cancelRequested()) {
+        if (inbox.size() >= INBOX_LIMIT && kernel == Kernel.STREAMING) {
+            kernel = Kernel.PAUSED;
             stream.cancelBecause(INBOX_FULL);
             loop.driver().cancel(stream);
         }
@@ -187,7 +175,7 @@ final class Receiver implements RecvStreamOp.Sink {
     @Override
     public void ended(long res) {
         if (!closed) {
-            streamEnd = res;
+            pendingEnd = res;
         }
     }
 
@@ -207,6 +195,7 @@ final class Receiver implements RecvStreamOp.Sink {
         } else {
             return false;
         }
+        kernel = Kernel.IDLE;
         serve();
         return true;
     }
@@ -230,11 +219,10 @@ final class Receiver implements RecvStreamOp.Sink {
         while ((buffer = inbox.poll()) != null) {
             buffer.release();
         }
-        if (single != null) {
-            loop.cancelForClose(single);
-        }
-        if (stream != null) {
-            loop.cancelForClose(stream);
+        switch (kernel) {
+            case SINGLE -> loop.cancelForClose(single);
+            case STREAMING, PAUSED -> loop.cancelForClose(stream);
+            case IDLE -> { }
         }
     }
 }

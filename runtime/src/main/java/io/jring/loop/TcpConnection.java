@@ -8,6 +8,7 @@ import io.jring.bindings.LibC;
 import io.jring.net.Sockets;
 import io.jring.op.Op;
 import io.jring.op.OpOwner;
+import io.jring.op.ReceiveOp;
 import io.jring.op.RecvIntoOp;
 import io.jring.op.RecvOp;
 import io.jring.op.SendOp;
@@ -167,36 +168,37 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     private <T, O extends Op<T>> O enqueueSend(O op) {
-        return enqueue(op, false);
-    }
-
-    private <T, O extends Op<T>> O enqueueRecv(O op) {
-        return enqueue(op, true);
-    }
-
-    private <T, O extends Op<T>> O enqueue(O op, boolean receive) {
         // On the loop thread (the common case: a stage chained on an earlier op) no task object
         // is made, so an operation costs only the future it returns.
         if (loop.inLoop()) {
-            admit(op, receive);
+            admitSend(op);
         } else {
-            loop.execute(() -> admit(op, receive));
+            loop.execute(() -> admitSend(op));
         }
         return op;
     }
 
-    private void admit(Op<?> op, boolean receive) {
+    private <T, O extends ReceiveOp<T>> O enqueueRecv(O op) {
+        if (loop.inLoop()) {
+            admitRecv(op);
+        } else {
+            loop.execute(() -> admitRecv(op));
+        }
+        return op;
+    }
+
+    private void admitRecv(ReceiveOp<?> op) {
         if (closing) {
             EventLoop.abandon(op, "connection is closed");
-        } else if (receive) {
-            receiver.admit(op);
         } else {
-            admitSend(op);
+            receiver.admit(op);
         }
     }
 
     private void admitSend(Op<?> op) {
-        if (sends.active == null) {
+        if (closing) {
+            EventLoop.abandon(op, "connection is closed");
+        } else if (sends.active == null) {
             startSend(op);
         } else {
             sends.waiting.add(op);

@@ -9,13 +9,14 @@ import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 
 /**
  * recv into the caller's buffer, after its writer index; completes with the byte count, or -1
  * at end of stream. A pooled buffer in registered memory is read with {@code READ_FIXED}, which
  * spares the kernel pinning its pages for every call.
  */
-public final class RecvIntoOp extends Op<Integer> {
+public final class RecvIntoOp extends ReceiveOp<Integer> {
     private final IoBuffer into;
     /** READ_FIXED answered EAGAIN (it may honour O_NONBLOCK, as WRITE_FIXED does): go on with RECV. */
     private boolean fixedGaveUp;
@@ -87,26 +88,38 @@ public final class RecvIntoOp extends Op<Integer> {
         owner().keepUnclaimed(copy);
     }
 
-    /** How many of {@code available} bytes this recv can take: its buffer's writable space. */
-    public int room(int available) {
-        return Math.min(into.writableBytes(), available);
+    @Override
+    public boolean runtimePicksMemory() {
+        return false;
     }
 
-    /**
-     * Completes this recv with {@code count} bytes copied from {@code from} at {@code offset}
-     * (the connection's inbox), unless the user cancelled it meanwhile: then returns false and
-     * the caller's buffer is as it was. The completion runs the user's stages, so the caller
-     * settles its own state first.
-     */
-    public boolean offer(MemorySegment from, long offset, int count) {
-        int writerIndex = into.writerIndex();
-        MemorySegment.copy(from, offset, Buffers.memory(into), writerIndex, count);
-        Buffers.setWriterIndex(into, writerIndex + count);
-        if (completeIfWaiting(count)) {
-            return true;
+    /** Copies as much of the inbox's first buffer as fits after the writer index. */
+    @Override
+    public boolean takeFrom(ArrayDeque<IoBuffer> inbox) {
+        IoBuffer buffer = inbox.peek();
+        int from = buffer.readerIndex();
+        int count = Math.min(into.writableBytes(), buffer.readableBytes());
+        boolean emptied = count == buffer.readableBytes();
+        buffer.skip(count);
+        if (emptied) {
+            inbox.poll();
         }
-        Buffers.setWriterIndex(into, writerIndex);
-        return false;
+        int writerIndex = into.writerIndex();
+        MemorySegment.copy(Buffers.memory(buffer), from, Buffers.memory(into), writerIndex, count);
+        Buffers.setWriterIndex(into, writerIndex + count);
+        if (!completeIfWaiting(count)) {
+            // Cancelled meanwhile (no user code ran): undo, the bytes are the next recv's.
+            Buffers.setWriterIndex(into, writerIndex);
+            buffer.readerIndex(from);
+            if (emptied) {
+                inbox.addFirst(buffer);
+            }
+            return false;
+        }
+        if (emptied) {
+            buffer.release();
+        }
+        return true;
     }
 
     @Override

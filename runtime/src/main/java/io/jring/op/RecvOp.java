@@ -10,13 +10,14 @@ import io.jring.buffer.Buffers;
 import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
+import java.util.ArrayDeque;
 
 /**
  * recv into a pooled buffer the op picks. On io_uring with a provided-buffer ring, the kernel
  * picks the buffer only when data arrives ({@code IOSQE_BUFFER_SELECT}), so a connection
  * waiting for data holds no memory; otherwise the op takes a block from the pool up front.
  */
-public final class RecvOp extends Op<IoBuffer> {
+public final class RecvOp extends ReceiveOp<IoBuffer> {
     private IoBuffer held;
     private boolean selectBuffer;
 
@@ -90,12 +91,19 @@ public final class RecvOp extends Op<IoBuffer> {
         return fail(res);
     }
 
-    /**
-     * Completes this recv with {@code buffer} from the connection's inbox, unless the user
-     * cancelled it meanwhile: then returns false and the caller keeps the buffer for the next recv.
-     */
-    public boolean offer(IoBuffer buffer) {
-        return completeIfWaiting(buffer);
+    @Override
+    public boolean runtimePicksMemory() {
+        return true;
+    }
+
+    @Override
+    public boolean takeFrom(ArrayDeque<IoBuffer> inbox) {
+        IoBuffer buffer = inbox.poll();
+        if (completeIfWaiting(buffer)) {
+            return true;
+        }
+        inbox.addFirst(buffer); // cancelled meanwhile: the data is the next recv's
+        return false;
     }
 
     /** The user cancelled as the data came: it goes to the next recv, not to waste. */
