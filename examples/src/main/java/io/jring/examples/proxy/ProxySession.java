@@ -88,8 +88,8 @@ final class ProxySession {
 
     /** One timer per session, re-armed for when the session would next be idle long enough. */
     private void checkIdle() {
-        if (closed.get()) {
-            return;
+        if (closed.get() || !client.isOpen()) {
+            return; // ended already, or the runtime closed it on shutdown: nothing idle to report
         }
         long idle = System.nanoTime() - lastMoved;
         long left = idleTimeout.toNanos() - idle;
