@@ -15,10 +15,15 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Everything runs on the connection's loop thread (futures complete there), so the state
  * needs no locks, and nothing here may block. Three rules keep one client from hurting the
- * others: the headers of a request must arrive within {@code headerTimeout} (408); while the
- * unsent output is over {@code maxUnsent} the connection neither reads nor answers, and if it
- * stays stuck there for {@code sendTimeout} the client is not reading and is cut off; and any
- * error in here closes this connection, never the loop.
+ * others: the headers of a request must arrive within {@code headerTimeout}, and its body within
+ * {@code max(bodyTimeout, size / minBodyRate)} with no pause longer than {@code headerTimeout}
+ * (else 408); while the unsent output is over {@code maxUnsent} the connection neither reads nor
+ * answers, and if it stays stuck there for {@code sendTimeout} the client is not reading and is
+ * cut off; and any error in here closes this connection, never the loop.
+ *
+ * <p>The head and body clocks count only time spent waiting for the client's bytes, in total
+ * over all the pieces they arrive in: trickling does not restart them, and time the server spends
+ * not reading (its output full) is not held against the client.
  */
 final class HttpConnection {
     /** After the last response: how long to wait for each piece the client still sends, in all, and how much to drop. */
@@ -28,6 +33,9 @@ final class HttpConnection {
 
     /** Why answering stopped. */
     private enum Stop { NEED_INPUT, OUTPUT_FULL, DONE }
+
+    /** What the client is expected to be sending, each part with its own allowance of waiting. */
+    private enum Part { HEAD, BODY }
 
     private final Connection connection;
     private final ServerConfig config;
@@ -45,7 +53,9 @@ final class HttpConnection {
     private boolean waitingForOutput;
     private long waitingSince;
     private boolean stallCheckArmed;
-    private long headerDeadline;       // System.nanoTime() by which the head must be in; 0 = clock not started
+    private Part awaited = Part.HEAD;  // the part the waiting below is counted against
+    private long waitedNanos;          // time spent in receives for that part so far
+    private long receiveStartedAt;     // System.nanoTime() when the receive in flight began
     private boolean processing;
     private boolean again;
     private long lingered;
@@ -139,7 +149,8 @@ final class HttpConnection {
                 }
                 return Stop.NEED_INPUT;
             }
-            headerDeadline = 0;
+            awaited = Part.HEAD; // the next request's head gets a fresh allowance
+            waitedNanos = 0;
             Response response = routes.respond(request);
             if (request.method().equals("HEAD")) {
                 response = response.asHead();
@@ -164,25 +175,33 @@ final class HttpConnection {
         if (receiving || inputEnded || finishing || closed) {
             return;
         }
-        Duration timeout = config.headerTimeout(); // for a body: per piece
-        if (parser.readingHead()) {
-            long now = System.nanoTime();
-            if (headerDeadline == 0) {
-                headerDeadline = now + timeout.toNanos();
-            }
-            long left = headerDeadline - now;
-            if (left <= 0) {
-                timedOut();
-                return;
-            }
-            timeout = Duration.ofNanos(left); // the head's deadline holds however it is sliced into packets
+        Part part = parser.readingHead() ? Part.HEAD : Part.BODY;
+        if (part != awaited) {
+            awaited = part; // the head is in: the body's clock starts from zero
+            waitedNanos = 0;
+        }
+        // What is left of this part's allowance, however it has been sliced into packets so far.
+        long left = allowance().toNanos() - waitedNanos;
+        if (left <= 0) {
+            timedOut();
+            return;
+        }
+        if (part == Part.BODY) {
+            left = Math.min(left, config.headerTimeout().toNanos()); // and no single pause longer than that
         }
         receiving = true;
-        connection.recv(timeout).whenComplete(this::onReceived);
+        receiveStartedAt = System.nanoTime();
+        connection.recv(Duration.ofNanos(left)).whenComplete(this::onReceived);
+    }
+
+    /** The waiting allowed for the part being received; a chunked body's grows as its chunks are announced. */
+    private Duration allowance() {
+        return awaited == Part.HEAD ? config.headerTimeout() : config.bodyAllowance(parser.bodyBytesAnnounced());
     }
 
     private void onReceived(IoBuffer buffer, Throwable error) {
         receiving = false;
+        waitedNanos += System.nanoTime() - receiveStartedAt;
         if (closed || finishing) {
             if (buffer != null) {
                 buffer.release();
@@ -210,7 +229,13 @@ final class HttpConnection {
             abort(); // an idle keep-alive connection: nothing was asked, so nothing to answer
             return;
         }
-        reject(408, "request not received within " + config.headerTimeout().toMillis() + " ms");
+        if (awaited == Part.HEAD) {
+            reject(408, "request head not received within " + config.headerTimeout().toMillis() + " ms");
+        } else {
+            reject(408, "request body too slow: " + parser.bodyBytesReceived() + " of " + parser.bodyBytesAnnounced()
+                    + " bytes after " + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms (allowed: "
+                    + allowance().toMillis() + " ms in all, pauses up to " + config.headerTimeout().toMillis() + " ms)");
+        }
         process();
     }
 

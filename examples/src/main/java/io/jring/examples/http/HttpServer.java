@@ -11,7 +11,8 @@ import java.util.concurrent.CountDownLatch;
  * bodies, static files, and a clear error (then a close) for every kind of bad input.
  *
  * <pre>./jring example http --port 8080 [--backend io_uring|epoll] [--threads N] [--host 127.0.0.1]
- *     [--root DIR] [--max-body BYTES] [--header-timeout-ms MS] [--max-unsent BYTES] [--send-timeout-ms MS]</pre>
+ *     [--root DIR] [--max-body BYTES] [--header-timeout-ms MS] [--body-timeout-ms MS] [--min-body-rate BYTES_PER_S]
+ *     [--max-unsent BYTES] [--send-timeout-ms MS]</pre>
  *
  * Routes: {@code GET /} (Hello, World!), {@code GET /json}, {@code POST /echo}, and files under
  * {@code --root}. Each connection is an {@link HttpConnection} on the loop that accepted it.

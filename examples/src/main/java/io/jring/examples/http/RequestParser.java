@@ -12,7 +12,10 @@ import java.util.function.Supplier;
  *
  * <p>It is strict where leniency lets one request be read two ways (request smuggling): bare LF
  * line ends, folded header lines, a space before the colon, several differing Content-Lengths,
- * or Content-Length together with Transfer-Encoding are all a 400.
+ * or Content-Length together with Transfer-Encoding are all a 400. RFC 9112 2.2 lets a server
+ * accept a bare LF as a line end; this one refuses it, and bare CR too, as soon as the byte after
+ * it arrives: a head, chunk size line or trailer written with bare LFs would otherwise never show
+ * the CRLF it waits for, and the client would wait for a 408 instead of hearing at once what is wrong.
  */
 final class RequestParser {
     /** Request line, headers and the blank line after them, all together. */
@@ -27,6 +30,7 @@ final class RequestParser {
     private final Supplier<IoBuffer> allocate;
     private State state = State.HEAD;
     private long scanned;            // header bytes already searched for the blank line
+    private long lineEndsChecked;    // header bytes already searched for a bare CR or LF
     private RequestHead head;
     private long remaining;          // bytes left of the body or of the current chunk
     private long bodyLength;
@@ -103,6 +107,19 @@ final class RequestParser {
         return state == State.HEAD;
     }
 
+    /**
+     * The body size the client has announced so far: its Content-Length, or for a chunked body
+     * the sizes of the chunks begun so far. It only grows, and never past the largest body allowed.
+     */
+    long bodyBytesAnnounced() {
+        return bodyLength + (state == State.BODY || state == State.CHUNK_DATA ? remaining : 0);
+    }
+
+    /** Body bytes received so far of the request being read. */
+    long bodyBytesReceived() {
+        return bodyLength;
+    }
+
     /** True once per request whose client asked to be told to go on with its body (Expect: 100-continue). */
     boolean takeContinue() {
         boolean owed = continueOwed;
@@ -120,8 +137,12 @@ final class RequestParser {
         // RFC 9112 2.2: empty lines before a request line are ignored (old clients sent CRLF after a POST body).
         while (scanned == 0 && in.readableBytes() >= 2 && in.byteAt(0) == '\r' && in.byteAt(1) == '\n') {
             in.skip(2);
+            lineEndsChecked = 0;
         }
         long end = in.indexOf(END_OF_HEADERS, scanned, MAX_HEADER_BYTES);
+        long headBytes = end < 0 ? Math.min(in.readableBytes(), MAX_HEADER_BYTES) : end + END_OF_HEADERS.length;
+        refuseBareLineEnd(in, lineEndsChecked, headBytes, "request head");
+        lineEndsChecked = end < 0 ? headBytes : 0;
         if (end < 0) {
             if (in.readableBytes() >= MAX_HEADER_BYTES) {
                 throw new HttpError(431, "request header section over " + MAX_HEADER_BYTES + " bytes");
@@ -151,6 +172,7 @@ final class RequestParser {
 
     private boolean readChunkSize(SegmentedBuffer in) throws HttpError {
         long end = in.indexOf(CRLF, 0, MAX_CHUNK_LINE);
+        refuseBareLineEnd(in, 0, end < 0 ? MAX_CHUNK_LINE : end + CRLF.length, "chunk size line");
         if (end < 0) {
             if (in.readableBytes() >= MAX_CHUNK_LINE) {
                 throw new HttpError(400, "chunk size line over " + MAX_CHUNK_LINE + " bytes");
@@ -180,6 +202,7 @@ final class RequestParser {
     private boolean readTrailers(SegmentedBuffer in) throws HttpError {
         while (true) {
             long end = in.indexOf(CRLF, 0, MAX_HEADER_BYTES);
+            refuseBareLineEnd(in, 0, end < 0 ? MAX_HEADER_BYTES : end + CRLF.length, "trailer section");
             if (end < 0 || trailerBytes + end > MAX_HEADER_BYTES) {
                 if (in.readableBytes() >= MAX_HEADER_BYTES || trailerBytes + in.readableBytes() > MAX_HEADER_BYTES) {
                     throw new HttpError(431, "trailer section over " + MAX_HEADER_BYTES + " bytes");
@@ -192,6 +215,15 @@ final class RequestParser {
                 return true;
             }
             RequestHead.parseField(line);
+        }
+    }
+
+    /** A line end other than CRLF among bytes {@code [from, to)} is a 400 now, not a wait for a CRLF that never comes. */
+    private static void refuseBareLineEnd(SegmentedBuffer in, long from, long to, String where) throws HttpError {
+        long at = in.indexOfBareLineEnd(from, to);
+        if (at >= 0) {
+            String what = in.byteAt(at) == '\n' ? "bare LF" : "bare CR";
+            throw new HttpError(400, what + " at byte " + at + " of the " + where + "; lines must end with CRLF");
         }
     }
 

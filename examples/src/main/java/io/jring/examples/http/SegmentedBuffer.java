@@ -91,6 +91,46 @@ final class SegmentedBuffer {
         return -1;
     }
 
+    /**
+     * Where the first line end that is not CRLF lies among the first {@code limit} readable bytes,
+     * looking at {@code from} onwards (and at the byte just before it, for context): a LF not
+     * preceded by CR, or a CR followed by anything but LF. -1 if there is none (yet): a CR that is
+     * the last byte so far is not judged until the byte after it arrives, so a caller that scans
+     * again from where it stopped still sees it.
+     */
+    long indexOfBareLineEnd(long from, long limit) {
+        long end = Math.min(limit, readable);
+        long start = Math.max(0, from - 1);
+        long position = 0;
+        byte previous = 0;
+        for (IoBuffer block : blocks) {
+            int r = block.readerIndex();
+            int w = block.writerIndex();
+            long blockEnd = position + (w - r);
+            if (blockEnd > start) {
+                MemorySegment memory = block.segment();
+                for (int i = r + (int) Math.max(0, start - position); i < w; i++) {
+                    long at = position + (i - r);
+                    if (at >= end) {
+                        return -1;
+                    }
+                    byte b = memory.get(ValueLayout.JAVA_BYTE, i);
+                    if (at > start || start == 0) {
+                        if (b == '\n' && (at == 0 || previous != '\r')) {
+                            return at;
+                        }
+                        if (previous == '\r' && b != '\n' && at > 0) {
+                            return at - 1;
+                        }
+                    }
+                    previous = b;
+                }
+            }
+            position = blockEnd;
+        }
+        return -1;
+    }
+
     /** Consumes {@code n} bytes as a Latin-1 string: HTTP's header lines are octets, not UTF-8. */
     String readLatin1(int n) {
         byte[] bytes = new byte[n];

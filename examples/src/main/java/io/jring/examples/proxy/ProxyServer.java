@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
  * other instead of piling up memory, and an end of stream or a reset on either side is passed on.
  *
  * <pre>./jring example proxy --port 9000 --upstream HOST:PORT [--backend io_uring|epoll] [--threads N]
- *     [--host 127.0.0.1] [--connect-timeout-ms MS]</pre>
+ *     [--host 127.0.0.1] [--connect-timeout-ms MS] [--idle-timeout-ms MS]</pre>
  *
  * Each client becomes a {@link ProxySession}; its two directions are {@link Pump}s.
  */
@@ -23,18 +23,16 @@ public final class ProxyServer {
     }
 
     private static void serve(String[] argv) throws Exception {
-        Args args = Args.parse(argv, "port", "host", "upstream", "backend", "threads", "connect-timeout-ms");
+        Args args = Args.parse(argv, "port", "host", "upstream", "backend", "threads", "connect-timeout-ms",
+                "idle-timeout-ms");
         InetSocketAddress upstream = parseUpstream(args.get("upstream", null));
-        int connectTimeoutMs = args.getInt("connect-timeout-ms", 10_000);
-        if (connectTimeoutMs <= 0) {
-            throw new IllegalArgumentException("--connect-timeout-ms must be positive, got " + connectTimeoutMs);
-        }
-        Duration connectTimeout = Duration.ofMillis(connectTimeoutMs);
+        Duration connectTimeout = positiveMillis(args, "connect-timeout-ms", 10_000);
+        Duration idleTimeout = positiveMillis(args, "idle-timeout-ms", 60_000);
         InetSocketAddress address = new InetSocketAddress(args.get("host", "127.0.0.1"), args.getInt("port", 9000));
         CountDownLatch stopped = new CountDownLatch(1);
         try (IoRuntime runtime = IoRuntime.open(args.runtimeOptions())) {
             Listener listener = runtime.listen(address);
-            listener.onAccept(client -> ProxySession.start(client, runtime, upstream, connectTimeout));
+            listener.onAccept(client -> ProxySession.start(client, runtime, upstream, connectTimeout, idleTimeout));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 listener.close().join();
                 runtime.close(); // closes both sides of every session; their pumps end quietly
@@ -45,6 +43,14 @@ public final class ProxyServer {
                     + runtime.fallbackReason().map(r -> " (" + r + ")").orElse(""));
             stopped.await();
         }
+    }
+
+    private static Duration positiveMillis(Args args, String name, int fallback) {
+        int ms = args.getInt(name, fallback);
+        if (ms <= 0) {
+            throw new IllegalArgumentException("--" + name + " must be positive, got " + ms);
+        }
+        return Duration.ofMillis(ms);
     }
 
     /**

@@ -6,7 +6,9 @@ import io.jring.IoRuntime;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,6 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       and is ignored: a session is torn down exactly once.
  *   <li><b>No upstream</b> (refused, unreachable, too slow to connect): the client is closed and
  *       one line says why; nothing else is affected.
+ *   <li><b>Idle</b>: no bytes received or sent, in either direction, for {@code idleTimeout}.
+ *       Both connections are closed and one line says so. A send the peer does not read counts
+ *       as no bytes moving, so a session stalled by a peer that stopped reading ends too, and
+ *       gives back the buffer it held.
  * </ul>
  *
  * <p>The client lives on the loop that accepted it, the upstream connection on whichever loop
@@ -35,11 +41,15 @@ final class ProxySession {
     private final String name;
     private final AtomicInteger directionsFlowing = new AtomicInteger(2);
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Duration idleTimeout;
+    /** System.nanoTime() when bytes last moved; written by both pumps, which may run on two loops. */
+    private volatile long lastMoved = System.nanoTime();
 
-    private ProxySession(Connection client, Connection upstream, String name) {
+    private ProxySession(Connection client, Connection upstream, String name, Duration idleTimeout) {
         this.client = client;
         this.upstream = upstream;
         this.name = name;
+        this.idleTimeout = idleTimeout;
     }
 
     /**
@@ -47,7 +57,8 @@ final class ProxySession {
      * client's loop and returns at once; the client's bytes wait in the kernel until the
      * upstream answers.
      */
-    static void start(Connection client, IoRuntime runtime, InetSocketAddress upstreamAddress, Duration connectTimeout) {
+    static void start(Connection client, IoRuntime runtime, InetSocketAddress upstreamAddress, Duration connectTimeout,
+                      Duration idleTimeout) {
         String name = peer(client) + " -> " + format(upstreamAddress);
         runtime.connect(upstreamAddress, connectTimeout).whenComplete((upstream, error) -> {
             if (error != null) {
@@ -58,10 +69,37 @@ final class ProxySession {
                 client.close();
                 return;
             }
-            ProxySession session = new ProxySession(client, upstream, name);
+            ProxySession session = new ProxySession(client, upstream, name, idleTimeout);
             new Pump(client, upstream, session, "client->upstream").start();
             new Pump(upstream, client, session, "upstream->client").start();
+            session.checkIdleIn(idleTimeout.toNanos());
         });
+    }
+
+    /** A pump received or sent something (or passed on an end of stream): the session is not idle. */
+    void moved() {
+        lastMoved = System.nanoTime();
+    }
+
+    private void checkIdleIn(long delayNanos) {
+        // The runtime offers no timer; the JDK's delayer thread only hands the check to the client's loop.
+        CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, client.executor()).execute(this::checkIdle);
+    }
+
+    /** One timer per session, re-armed for when the session would next be idle long enough. */
+    private void checkIdle() {
+        if (closed.get() || !client.isOpen()) {
+            return; // ended already, or the runtime closed it on shutdown: nothing idle to report
+        }
+        long idle = System.nanoTime() - lastMoved;
+        long left = idleTimeout.toNanos() - idle;
+        if (left > 0) {
+            checkIdleIn(left);
+        } else if (closeBoth()) {
+            // Closing fails both pumps' pending operations with ConnectionClosedException: no further line.
+            log(name, "no bytes either way for " + TimeUnit.NANOSECONDS.toMillis(idle) + " ms (--idle-timeout-ms "
+                    + idleTimeout.toMillis() + "); closed both sides");
+        }
     }
 
     /** A pump passed on its side's end of stream; the second one to do so ends the session. */

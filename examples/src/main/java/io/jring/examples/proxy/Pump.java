@@ -41,7 +41,10 @@ final class Pump {
         from.recv().whenComplete((buffer, error) -> {
             if (error != null) {
                 session.abort(direction, error);
-            } else if (buffer.isEndOfStream()) {
+                return;
+            }
+            session.moved();
+            if (buffer.isEndOfStream()) {
                 passOnEndOfStream();
             } else {
                 forward(buffer);
@@ -54,6 +57,7 @@ final class Pump {
             if (error != null) {
                 session.abort(direction, error);
             } else {
+                session.moved();
                 receive();
             }
         });

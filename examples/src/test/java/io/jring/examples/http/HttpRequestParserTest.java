@@ -104,6 +104,43 @@ class HttpRequestParserTest {
     }
 
     @Test
+    void bareLineEndsAre400AsSoonAsTheyArrive() throws Exception {
+        String post = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        int baseline = blocks.inUse();
+        assertRefusedAt("GET / HTTP/1.1\nHost: t\n\n", 14, "bare LF");      // only LF line ends
+        assertRefusedAt("GET / HTTP/1.1\r\nHost: t\n\r\n", 23, "bare LF");  // one line with LF only
+        assertRefusedAt("\nGET / HTTP/1.1\r\nHost: t\r\n\r\n", 0, "bare LF"); // not an ignorable empty line
+        assertRefusedAt("GET / HTTP/1.1\rHost: t\r\r", 15, "bare CR");       // judged by the byte after the CR
+        assertRefusedAt(post + "5\nhello\n0\n\n", post.length() + 1, "bare LF");
+        assertRefusedAt(post + "0\r\nX-Trailer: yes\n\n", post.length() + 17, "bare LF");
+        assertEquals(baseline, blocks.inUse(), "refused requests leave no block behind");
+    }
+
+    /** Feeds {@code input} a byte at a time: the parser must wait up to byte {@code at} and refuse it with a 400. */
+    private void assertRefusedAt(String input, int at, String why) throws Exception {
+        byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
+        SegmentedBuffer in = new SegmentedBuffer();
+        RequestParser parser = new RequestParser(1024, blocks::allocate);
+        try {
+            for (int i = 0; i < bytes.length; i++) {
+                in.append(blocks.block(bytes, i, i + 1));
+                if (i < at) {
+                    assertNull(parser.next(in), "complete at byte " + i + " of " + RequestHead.printable(input));
+                } else {
+                    HttpError e = assertThrows(HttpError.class, () -> parser.next(in), "byte " + i + " of " + input);
+                    assertEquals(400, e.status(), e.getMessage());
+                    assertTrue(e.getMessage().contains(why), e.getMessage());
+                    return;
+                }
+            }
+            throw new AssertionError("never refused: " + RequestHead.printable(input));
+        } finally {
+            parser.release();
+            in.release();
+        }
+    }
+
+    @Test
     void headersOfExactly8KiBPassOnceTheirLastByteArrives() throws Exception {
         String start = "GET / HTTP/1.1\r\nHost: t\r\nX: ";
         String fits = start + "v".repeat(RequestParser.MAX_HEADER_BYTES - start.length() - 4) + "\r\n\r\n";

@@ -55,6 +55,44 @@ class HttpSegmentedBufferTest {
     }
 
     @Test
+    void findsBareLineEndsWhereverTheBlocksAreCut() {
+        String crlfOnly = "x".repeat(100) + "\r\n" + "y".repeat(40) + "\r\n\r\n";
+        String bareLf = "x".repeat(100) + "\r\n" + "y".repeat(40) + "\n" + "z";         // LF at 142
+        String bareCr = "x".repeat(100) + "\r\n" + "y".repeat(40) + "\r" + "z";         // CR at 142
+        int baseline = blocks.inUse();
+        for (int cut = 1; cut < crlfOnly.length(); cut++) {
+            SegmentedBuffer good = fill(latin1(crlfOnly), cut);
+            assertEquals(-1, good.indexOfBareLineEnd(0, Long.MAX_VALUE), "cut at " + cut);
+            good.release();
+        }
+        for (int cut = 1; cut < bareLf.length(); cut++) {
+            SegmentedBuffer lf = fill(latin1(bareLf), cut);
+            assertEquals(142, lf.indexOfBareLineEnd(0, Long.MAX_VALUE), "cut at " + cut);
+            assertEquals(142, lf.indexOfBareLineEnd(120, Long.MAX_VALUE), "cut at " + cut);
+            assertEquals(142, lf.indexOfBareLineEnd(142, Long.MAX_VALUE), "from the LF itself, cut at " + cut);
+            assertEquals(-1, lf.indexOfBareLineEnd(143, Long.MAX_VALUE), "cut at " + cut);
+            assertEquals(-1, lf.indexOfBareLineEnd(0, 142), "the limit bounds the scan, cut at " + cut);
+            lf.release();
+            SegmentedBuffer cr = fill(latin1(bareCr), cut);
+            assertEquals(142, cr.indexOfBareLineEnd(0, Long.MAX_VALUE), "cut at " + cut);
+            // resuming right after the CR still judges it, by the byte that follows
+            assertEquals(142, cr.indexOfBareLineEnd(143, Long.MAX_VALUE), "cut at " + cut);
+            cr.release();
+        }
+        SegmentedBuffer pending = fill(latin1("abc\r"));
+        assertEquals(-1, pending.indexOfBareLineEnd(0, Long.MAX_VALUE), "a CR at the end is not judged yet");
+        pending.release();
+        SegmentedBuffer leading = fill(latin1("\nGET"));
+        assertEquals(0, leading.indexOfBareLineEnd(0, Long.MAX_VALUE), "a LF first of all has no CR before it");
+        leading.release();
+        assertEquals(baseline, blocks.inUse(), "every block went back to the pool");
+    }
+
+    private static byte[] latin1(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
     void readsLinesAcrossBlocksAndFreesDrainedBlocks() {
         String text = "GET /a-rather-long-path-that-spans-more-than-one-block HTTP/1.1\r\nHost: t\r\n\r\n";
         int baseline = blocks.inUse();

@@ -35,7 +35,8 @@ class ProxyBuffersTest {
     void everyBufferGoesBackHoweverASessionEnds(String backend) throws Exception {
         IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(2).withBackend(Backend.parse(backend)));
         try (ServerSocket upstream = Loopback.listen(50, 0)) {
-            int port = startProxy(runtime, new InetSocketAddress(InetAddress.getLoopbackAddress(), upstream.getLocalPort()));
+            int port = startProxy(runtime, new InetSocketAddress(InetAddress.getLoopbackAddress(), upstream.getLocalPort()),
+                    Duration.ofMinutes(1));
             int idle = settled(runtime::buffersInUse);
 
             for (int i = 0; i < 4; i++) { // both loop pairings, twice
@@ -58,9 +59,34 @@ class ProxyBuffersTest {
         }
     }
 
-    private static int startProxy(IoRuntime runtime, InetSocketAddress upstream) throws IOException {
+    /**
+     * A client that stops reading stalls the proxy's send to it, with a buffer held: no bytes move
+     * either way, so the idle timeout ends the session, and the buffer goes back.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "epoll"})
+    void aSessionStalledByAClientThatStopsReadingEndsWhenIdleAndGivesItsBuffersBack(String backend) throws Exception {
+        IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(2).withBackend(Backend.parse(backend)));
+        try (ServerSocket upstream = Loopback.listen(50, 0)) {
+            int port = startProxy(runtime, new InetSocketAddress(InetAddress.getLoopbackAddress(), upstream.getLocalPort()),
+                    Duration.ofMillis(500));
+            int idle = settled(runtime::buffersInUse);
+            try (Socket client = Loopback.connect(port); Socket server = Loopback.accept(upstream)) {
+                // Far more than the buffers on the way hold: this only ends if the proxy closes the upstream.
+                CompletableFuture<Boolean> flood = CompletableFuture.supplyAsync(() -> writeUntilClosed(server, 256 << 20));
+                client.getInputStream().readNBytes(1 << 16); // then reads no more
+                assertTrue(flood.get(30, TimeUnit.SECONDS), "the proxy closed the upstream of a stalled session");
+                Loopback.assertEnds(client, "the client of a stalled session");
+            }
+            awaitCount(idle, runtime::buffersInUse, "pooled buffers in use once the idle session was closed");
+        } finally {
+            runtime.close();
+        }
+    }
+
+    private static int startProxy(IoRuntime runtime, InetSocketAddress upstream, Duration idleTimeout) throws IOException {
         Listener listener = runtime.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        listener.onAccept(client -> ProxySession.start(client, runtime, upstream, Duration.ofSeconds(5)));
+        listener.onAccept(client -> ProxySession.start(client, runtime, upstream, Duration.ofSeconds(5), idleTimeout));
         return listener.localAddress().getPort();
     }
 
