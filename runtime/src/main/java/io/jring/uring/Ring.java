@@ -57,6 +57,11 @@ final class Ring {
     private final MemorySegment waitTimespec;
     private int sqeTail;
     private boolean exited;
+    /**
+     * Tests only: answer a plain submit with EBUSY while completions wait in the overflow list,
+     * as kernels before 5.19 did (newer ones take the SQEs), so the driver's held path runs here.
+     */
+    boolean refuseSubmitWhileOverflowed;
 
     /** Flag sets tried in order, strongest first; the kernel says EINVAL to what it lacks. */
     private static final int[] SETUP_FLAG_CANDIDATES = {
@@ -184,6 +189,9 @@ final class Ring {
     int enter(int minComplete, boolean getEvents) {
         INT.setRelease(sqTail, 0L, sqeTail);
         int toSubmit = unsubmitted();
+        if (refuseSubmitWhileOverflowed && !getEvents && minComplete == 0 && cqOverflowPending()) {
+            return -io.jring.bindings.Errno.EBUSY;
+        }
         int enterFlags = getEvents || minComplete > 0 ? IoUringConstants.IORING_ENTER_GETEVENTS : 0;
         return LibC.ioUringEnter(fd, toSubmit, minComplete, enterFlags);
     }

@@ -502,6 +502,16 @@ public final class UringDriver implements Driver {
         return overflowFlushes;
     }
 
+    /** The ring (tests: sizes, fault injection). */
+    Ring ring() {
+        return ring;
+    }
+
+    /** Submissions waiting for SQ room (tests). */
+    int held() {
+        return held.size();
+    }
+
     /** The user_data the op's CQEs carry (tests). */
     long userDataOf(Op<?> op) {
         return ops.userData(op.slot);
