@@ -61,7 +61,7 @@ final class RingHarness implements AutoCloseable, OpContext, OpOwner {
 
     /** An eventfd, closed with the harness. */
     int eventfd() {
-        int fd = LibC.eventfd(0, Linux.EFD_CLOEXEC); // blocking: the ring waits for it, not the caller
+        int fd = LibC.eventfd(0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK); // the ring arms a poll, as for sockets
         assertTrue(fd >= 0, () -> "eventfd: " + Errno.describe(fd));
         fds[fdCount++] = fd;
         return fd;
@@ -73,6 +73,11 @@ final class RingHarness implements AutoCloseable, OpContext, OpOwner {
         one.set(ValueLayout.JAVA_LONG, 0, 1L);
         long res = LibC.write(eventfd, one, 8);
         assertEquals(8, res, () -> "write(eventfd): " + Errno.describe((int) res));
+    }
+
+    /** Resets an eventfd's counter to zero (reads it if it is not zero already). */
+    void drain(int eventfd) {
+        LibC.read(eventfd, arena.allocate(8, 8), 8); // EAGAIN when already zero: fine
     }
 
     /** A SOCK_SEQPACKET socketpair (each recv takes one whole message), closed with the harness. */
