@@ -411,6 +411,9 @@ public final class UringDriver implements Driver {
         LOG.log(System.Logger.Level.WARNING, "loop " + loopIndex + ": " + op.name() + " on fd " + op.fd()
                 + " threw from " + where + "; that operation fails with it, the loop goes on", cause);
         op.cancelBecause(cause);
+        if (!ops.contains(op)) {
+            return; // it ended already, from inside its own complete
+        }
         if (stillArmed) {
             ops.state(op, OpTable.DRAINING);
             cancel(op);
@@ -477,8 +480,8 @@ public final class UringDriver implements Driver {
                 + inFlight.size() + " operations in flight, since any of them may have lost its result."
                 + " Free memory, lower the load per loop or raise ringEntries");
         for (Op<?> op : inFlight) {
-            if (ops.state(op) != OpTable.LIVE) {
-                continue; // already failing
+            if (!ops.contains(op) || ops.state(op) != OpTable.LIVE) {
+                continue; // ended meanwhile (a user's stage cancelled it), or already failing
             }
             ops.state(op, OpTable.DOOMED);
             IOException cause = new IOException("io_uring dropped completions on loop " + loopIndex + " (" + what
