@@ -26,8 +26,13 @@ class LinkedTimeoutRaceTest {
             for (int round = 0; round < 300; round++) {
                 TestOps.EventfdRead read = new TestOps.EventfdRead(ring, eventfd, 200_000L);
                 ring.driver.submit(read);
-                // Waits in the kernel (where DEFER_TASKRUN runs the timeout's work) for 0 to 360 µs.
-                ring.driver.poll((round % 7) * 60_000L);
+                // Waits in the kernel (where DEFER_TASKRUN runs the timeout's work) for 0 to 360 µs;
+                // a poll returns at any CQE (the last round's timeout, say), so wait again until then.
+                long until = System.nanoTime() + (round % 7) * 60_000L;
+                ring.driver.poll(0);
+                while (!read.isDone() && until - System.nanoTime() > 0) {
+                    ring.driver.poll(until - System.nanoTime());
+                }
                 ring.signal(eventfd);
                 ring.pollUntil(read::isDone, "round " + round);
                 ring.pollUntil(() -> ring.driver.inFlight() == 0, "round " + round + " to end");
