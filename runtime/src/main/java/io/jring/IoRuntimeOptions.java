@@ -11,7 +11,7 @@ import java.util.Optional;
  *                        and environment {@code JRING_BACKEND} force one too)
  * @param requireUring    fail instead of falling back to epoll (also {@code JRING_REQUIRE_URING=1}
  *                        or {@code -Djring.requireUring=true})
- * @param ringEntries     io_uring submission queue size per loop (the completion queue is 4x)
+ * @param ringEntries     io_uring submission queue size per loop (the completion queue is 4x, at most 65536)
  * @param bufferSize      pooled buffer size in bytes (a power of two); also the largest single recv
  * @param buffersPerLoop  blocks per pool slab; the pool grows by a slab when it runs dry
  * @param providedBuffers blocks each io_uring loop lends to its provided-buffer ring for recv
@@ -24,8 +24,9 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
 
     public IoRuntimeOptions {
         require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
-        require(Integer.bitCount(ringEntries) == 1 && ringEntries <= 32768,
-                "ringEntries must be a power of two up to 32768, got " + ringEntries);
+        // 2 at least: an op with a deadline and its linked timeout go into the SQ together.
+        require(Integer.bitCount(ringEntries) == 1 && ringEntries >= 2 && ringEntries <= 32768,
+                "ringEntries must be a power of two from 2 to 32768 (the kernel's largest SQ), got " + ringEntries);
         // 4 KiB at least: a sendv keeps its msghdr and iovecs in one block (252 of them at 4 KiB).
         require(bufferSize >= 4096 && bufferSize <= (1 << 24) && Integer.bitCount(bufferSize) == 1,
                 "bufferSize must be a power of two from 4096 to 16 MiB, got " + bufferSize);

@@ -41,6 +41,7 @@ public final class Errno {
     public static final int EINPROGRESS = 115;
     public static final int ECANCELED = 125;
     public static final int ETIME = 62;
+    public static final int EBADR = 53;
 
     private static final String[] NAMES = new String[134];
 

@@ -24,6 +24,8 @@ public final class BufferPool implements AutoCloseable {
     private final List<MemorySegment> blocks = new ArrayList<>();
     private int[] free;
     private int freeCount;
+    /** Which blocks are in {@link #free}: a block given back twice would otherwise be handed to two owners. */
+    private final java.util.BitSet isFree = new java.util.BitSet();
     private boolean closed;
     private volatile int registeredIndex = -1;
     private final MemorySegment firstSlab;
@@ -76,7 +78,7 @@ public final class BufferPool implements AutoCloseable {
         if (freeCount == 0) {
             addSlab();
         }
-        int block = free[--freeCount];
+        int block = take();
         return handOut(block, blocks.get(block));
     }
 
@@ -104,7 +106,13 @@ public final class BufferPool implements AutoCloseable {
         if (freeCount == 0) {
             return -1;
         }
-        return free[--freeCount];
+        return take();
+    }
+
+    private int take() {
+        int block = free[--freeCount];
+        isFree.clear(block);
+        return block;
     }
 
     /** Number of free blocks right now. */
@@ -119,6 +127,11 @@ public final class BufferPool implements AutoCloseable {
 
     /** Returns a block; called by {@link IoBuffer#release()} once the kernel is done with it. */
     public synchronized void recycle(int block) {
+        if (block < 0 || block >= blocks.size() || isFree.get(block)) {
+            throw new IllegalStateException("buffer block " + block + (block < 0 || block >= blocks.size()
+                    ? " is not in this pool" : " recycled twice (it is free already)"));
+        }
+        isFree.set(block);
         free[freeCount++] = block;
     }
 
@@ -140,6 +153,7 @@ public final class BufferPool implements AutoCloseable {
         }
         for (int i = blocksPerSlab - 1; i >= 0; i--) {
             free[freeCount++] = first + i;
+            isFree.set(first + i);
         }
         return slab;
     }

@@ -1,6 +1,7 @@
 package io.jring.loop;
 
 import io.jring.IoBuffer;
+import io.jring.bindings.Errno;
 import io.jring.op.Op;
 import io.jring.op.ReceiveOp;
 import io.jring.op.RecvStreamOp;
@@ -192,6 +193,12 @@ final class Receiver implements RecvStreamOp.Sink {
             single = null;
         } else if (op == stream) {
             stream = null;
+            if (op.isCompletedExceptionally() && op.cancelCause() != INBOX_FULL && !closed && pendingEnd == NO_END) {
+                // The driver failed the stream (it threw, or the kernel lost completions; logged
+                // there): what it would have received may be missing, so reading ends in an
+                // error instead of going on past a gap.
+                pendingEnd = -Errno.EIO;
+            }
         } else {
             return false;
         }

@@ -126,9 +126,21 @@ public abstract class Op<T> extends CompletableFuture<T> {
     }
 
     protected final int fail(Throwable cause) {
-        releaseResources(); // before the user's stages run, as in deliver()
-        super.completeExceptionally(cause);
+        try {
+            releaseResources(); // before the user's stages run, as in deliver()
+        } finally {
+            super.completeExceptionally(cause); // even if giving back failed: the op completes once, always
+        }
         return FINISHED;
+    }
+
+    /**
+     * Fails the future now with {@code cause} while the kernel may still hold the op: what it
+     * holds stays until the driver ends it ({@link #aborted()} then releases it). For a driver
+     * that learns results may be lost, as a user's cancel completes the future early.
+     */
+    public final void failNow(Throwable cause) {
+        super.completeExceptionally(cause);
     }
 
     /** How errors name this op's call, e.g. {@code recv} or {@code io_uring recv}. */

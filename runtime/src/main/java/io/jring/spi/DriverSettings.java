@@ -3,7 +3,7 @@ package io.jring.spi;
 /**
  * What a driver is opened with.
  *
- * @param ringEntries     io_uring SQ entries (the CQ gets four times as many); epoll's batch size
+ * @param ringEntries     io_uring SQ entries (the CQ gets four times as many, up to the kernel's 65536); epoll's batch size
  * @param providedBuffers blocks of the loop's pool lent to the kernel's provided-buffer ring
  * @param registerBuffers whether to register the pool as fixed buffers
  * @param multishotRecv   whether recv may run multishot (io_uring)

@@ -1,15 +1,31 @@
 package io.jring.uring;
 
 import io.jring.op.Op;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * In-flight operations by slot. A CQE's user_data is {@code generation << 32 | slot}: the
  * slot finds the op without hashing or boxing, and the generation rejects a completion that
  * belongs to an earlier occupant of a reused slot.
+ *
+ * <p>Each slot also keeps the driver's own record of how its op stands ({@link #LIVE},
+ * {@link #DRAINING}, {@link #DOOMED}); ops themselves know nothing of it.
  */
 final class OpTable {
+    /** Running normally: its CQEs go to {@code Op.complete}. */
+    static final byte LIVE = 0;
+    /**
+     * Failed (its {@code complete} threw) while the kernel still had it armed: cancelled, and its
+     * further CQEs only give back what they carry until the last one ends it.
+     */
+    static final byte DRAINING = 1;
+    /** The kernel dropped completions while it was in flight: its future has failed, a cancel is on its way. */
+    static final byte DOOMED = 2;
+
     private Op<?>[] ops;
+    private byte[] states;
     private int[] generations;
     private int[] free;
     private int freeCount;
@@ -17,6 +33,7 @@ final class OpTable {
 
     OpTable(int initialCapacity) {
         ops = new Op<?>[initialCapacity];
+        states = new byte[initialCapacity];
         generations = new int[initialCapacity];
         free = new int[initialCapacity];
         grow(0, initialCapacity);
@@ -27,6 +44,7 @@ final class OpTable {
         if (freeCount == 0) {
             int old = ops.length;
             ops = Arrays.copyOf(ops, old * 2);
+            states = Arrays.copyOf(states, old * 2);
             generations = Arrays.copyOf(generations, old * 2);
             free = Arrays.copyOf(free, old * 2);
             grow(old, old * 2);
@@ -58,11 +76,31 @@ final class OpTable {
     void remove(Op<?> op) {
         int slot = op.slot;
         ops[slot] = null;
+        states[slot] = LIVE;
         // Generations stay positive and below 2^31 so no user_data can equal the reserved values.
         generations[slot] = generations[slot] == Integer.MAX_VALUE ? 1 : generations[slot] + 1;
         free[freeCount++] = slot;
         op.slot = -1;
         size--;
+    }
+
+    byte state(Op<?> op) {
+        return states[op.slot];
+    }
+
+    void state(Op<?> op, byte state) {
+        states[op.slot] = state;
+    }
+
+    /** The ops in flight now, for a pass that may end some of them. */
+    List<Op<?>> snapshot() {
+        List<Op<?>> all = new ArrayList<>(size);
+        for (Op<?> op : ops) {
+            if (op != null) {
+                all.add(op);
+            }
+        }
+        return all;
     }
 
     int size() {

@@ -90,9 +90,21 @@ final class ProvidedBufferRing {
 
     /** The kernel filled buffer {@code bid}: it is the receiver's now. */
     IoBuffer take(int bid, int length) {
+        if (!lent.get(bid)) {
+            // Taking it again would hand one block to two owners: stop here, loudly.
+            throw new IllegalStateException("provided buffer " + bid + " taken twice: the kernel returned a buffer"
+                    + " id the ring does not lend (a CQE seen twice?)");
+        }
         lent.clear(bid);
         held--;
         return pool.wrap(bid, length);
+    }
+
+    /** Returns buffer {@code bid} to the pool unless someone took it already (a CQE whose op failed). */
+    void giveBackIfLent(int bid) {
+        if (lent.get(bid)) {
+            take(bid, 0).release();
+        }
     }
 
     int held() {

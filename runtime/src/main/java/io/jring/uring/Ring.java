@@ -2,11 +2,13 @@ package io.jring.uring;
 
 import static io.jring.bindings.LibUringLayouts.CQ_CQES;
 import static io.jring.bindings.LibUringLayouts.CQ_KHEAD;
+import static io.jring.bindings.LibUringLayouts.CQ_KOVERFLOW;
 import static io.jring.bindings.LibUringLayouts.CQ_KTAIL;
 import static io.jring.bindings.LibUringLayouts.CQ_RING_ENTRIES;
 import static io.jring.bindings.LibUringLayouts.CQ_RING_MASK;
 import static io.jring.bindings.LibUringLayouts.RING_FD;
 import static io.jring.bindings.LibUringLayouts.SQ_ARRAY;
+import static io.jring.bindings.LibUringLayouts.SQ_KFLAGS;
 import static io.jring.bindings.LibUringLayouts.SQ_KHEAD;
 import static io.jring.bindings.LibUringLayouts.SQ_KTAIL;
 import static io.jring.bindings.LibUringLayouts.SQ_RING_ENTRIES;
@@ -40,12 +42,14 @@ final class Ring {
     final int features;
     private final MemorySegment sqHead;
     private final MemorySegment sqTail;
+    private final MemorySegment sqFlags;
     private final MemorySegment sqArray;
     private final MemorySegment sqes;
     private final int sqMask;
     final int sqEntries;
     private final MemorySegment cqHead;
     private final MemorySegment cqTail;
+    private final MemorySegment cqOverflow;
     private final MemorySegment cqes;
     private final int cqMask;
     final int cqEntries;
@@ -53,6 +57,11 @@ final class Ring {
     private final MemorySegment waitTimespec;
     private int sqeTail;
     private boolean exited;
+    /**
+     * Tests only: answer a plain submit with EBUSY while completions wait in the overflow list,
+     * as kernels before 5.19 did (newer ones take the SQEs), so the driver's held path runs here.
+     */
+    boolean refuseSubmitWhileOverflowed;
 
     /** Flag sets tried in order, strongest first; the kernel says EINVAL to what it lacks. */
     private static final int[] SETUP_FLAG_CANDIDATES = {
@@ -67,15 +76,28 @@ final class Ring {
         0,
     };
 
-    /** Sets a ring up on the calling thread (with SINGLE_ISSUER, the only thread that may submit). */
+    /** The kernel's largest CQ (IORING_MAX_CQ_ENTRIES): four times an SQ of 32768 would be refused with EINVAL. */
+    static final int MAX_CQ_ENTRIES = 65536;
+
+    /** A ring whose CQ is four times its SQ, as far as the kernel allows. */
     static Ring open(Arena arena, int entries) throws NativeIoException {
+        return open(arena, entries, (int) Math.min(4L * entries, MAX_CQ_ENTRIES));
+    }
+
+    /**
+     * Sets a ring up on the calling thread (with SINGLE_ISSUER, the only thread that may submit).
+     * {@code IORING_SETUP_CLAMP} makes the kernel lower sizes above its limits instead of
+     * refusing them; the sizes it chose are read back from the ring, so logs show the real ones.
+     */
+    static Ring open(Arena arena, int entries, int cqEntries) throws NativeIoException {
         MemorySegment struct = arena.allocate(LibUringLayouts.RING);
         MemorySegment params = arena.allocate(IoUringAbi.PARAMS);
         int res = -1;
         for (int candidate : SETUP_FLAG_CANDIDATES) {
             params.fill((byte) 0);
-            params.set(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_FLAGS, candidate | IoUringConstants.IORING_SETUP_CQSIZE);
-            params.set(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_CQ_ENTRIES, entries * 4);
+            params.set(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_FLAGS,
+                    candidate | IoUringConstants.IORING_SETUP_CQSIZE | IoUringConstants.IORING_SETUP_CLAMP);
+            params.set(ValueLayout.JAVA_INT, IoUringAbi.PARAMS_CQ_ENTRIES, cqEntries);
             res = LibUring.queueInitParams(entries, struct, params);
             if (res != -io.jring.bindings.Errno.EINVAL) {
                 break;
@@ -113,6 +135,7 @@ final class Ring {
         this.cqMask = struct.get(ValueLayout.JAVA_INT, CQ_RING_MASK);
         this.sqHead = pointer(SQ_KHEAD, 4);
         this.sqTail = pointer(SQ_KTAIL, 4);
+        this.sqFlags = pointer(SQ_KFLAGS, 4);
         // liburing 2.6+ sets IORING_SETUP_NO_SQARRAY on kernels that take it (6.6+): then there is
         // no indirection array (the pointer is NULL) and the kernel reads SQE tail & mask directly.
         MemorySegment array = struct.get(ValueLayout.ADDRESS, SQ_ARRAY);
@@ -120,6 +143,7 @@ final class Ring {
         this.sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
         this.cqHead = pointer(CQ_KHEAD, 4);
         this.cqTail = pointer(CQ_KTAIL, 4);
+        this.cqOverflow = pointer(CQ_KOVERFLOW, 4);
         this.cqes = pointer(CQ_CQES, IoUringAbi.CQE_SIZE * cqEntries);
         this.sqeTail = (int) INT.getAcquire(sqTail, 0L);
     }
@@ -165,6 +189,9 @@ final class Ring {
     int enter(int minComplete, boolean getEvents) {
         INT.setRelease(sqTail, 0L, sqeTail);
         int toSubmit = unsubmitted();
+        if (refuseSubmitWhileOverflowed && !getEvents && minComplete == 0 && cqOverflowPending()) {
+            return -io.jring.bindings.Errno.EBUSY;
+        }
         int enterFlags = getEvents || minComplete > 0 ? IoUringConstants.IORING_ENTER_GETEVENTS : 0;
         return LibC.ioUringEnter(fd, toSubmit, minComplete, enterFlags);
     }
@@ -181,6 +208,20 @@ final class Ring {
         return LibC.ioUringEnter(fd, unsubmitted(), 1,
                 IoUringConstants.IORING_ENTER_GETEVENTS | IoUringConstants.IORING_ENTER_EXT_ARG,
                 waitArg, waitArg.byteSize());
+    }
+
+    /**
+     * {@code IORING_SQ_CQ_OVERFLOW}: completions did not fit the CQ and wait in the kernel's
+     * overflow list (nothing lost yet); an io_uring_enter with GETEVENTS moves them in once
+     * there is room.
+     */
+    boolean cqOverflowPending() {
+        return ((int) INT.getAcquire(sqFlags, 0L) & IoUringConstants.IORING_SQ_CQ_OVERFLOW) != 0;
+    }
+
+    /** The kernel's count of completions it could not keep at all ({@code cq.koverflow}): lost for good. */
+    int cqDropped() {
+        return (int) INT.getAcquire(cqOverflow, 0L);
     }
 
     int cqHead() {

@@ -70,6 +70,13 @@ final class SqeCursor implements Sqe {
         return this;
     }
 
+    /** Zeroes the SQE again: a NOP whose CQE nobody waits for (user_data 0), for an op whose prepare failed. */
+    void clear() {
+        for (long i = 0; i < io.jring.bindings.IoUringAbi.SQE_SIZE; i += 8) {
+            sqes.set(ValueLayout.JAVA_LONG, base + i, 0L);
+        }
+    }
+
     void userData(long value) {
         sqes.set(ValueLayout.JAVA_LONG, base + SQE_USER_DATA, value);
     }
