@@ -125,6 +125,8 @@ public final class EpollDriver implements Driver {
     private static final int MAX_DEPTH = 8;
     /** Returned by {@link #attempt} when the op threw; the op is then failed with what it threw. */
     private static final long THREW = Long.MIN_VALUE;
+    /** Returned by {@link #complete} when the op's completion threw. */
+    private static final int THREW_IN_COMPLETE = -1;
     private static final long WAKE = -1L;
 
     private static final int CONNECTION_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -236,7 +238,11 @@ public final class EpollDriver implements Driver {
                 return;
             }
             noteDrained(fd, op, write, res);
-            int next = op.complete(res, 0);
+            int next = complete(op, res);
+            if (next == THREW_IN_COMPLETE) {
+                end(op, true);
+                return;
+            }
             if (next == Op.FINISHED || cancelled(op)) {
                 end(op, next != Op.FINISHED);
                 return;
@@ -376,6 +382,25 @@ public final class EpollDriver implements Driver {
         ctlEvent.set(JAVA_INT_UNALIGNED, EPOLL_EVENTS, events);
         ctlEvent.set(JAVA_LONG_UNALIGNED, EPOLL_DATA, data);
         return LibC.epollCtl(epollFd, op, fd, ctlEvent);
+    }
+
+    /**
+     * The op's {@code complete}, with what it throws (its own code: the user's stages cannot
+     * throw through a future) contained to that op: it ends as a failure with that exception,
+     * the loop goes on. Nothing of it is in the kernel, so it may give back what it holds.
+     */
+    private static int complete(Op<?> op, long res) {
+        try {
+            return op.complete(res, 0);
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
+            System.getLogger("io.jring").log(System.Logger.Level.WARNING,
+                    op.name() + " on fd " + op.fd() + " threw in its completion; that operation fails, the loop goes on", e);
+            op.cancelBecause(e);
+            return THREW_IN_COMPLETE;
+        }
     }
 
     private long attempt(Op<?> op) {
@@ -548,13 +573,15 @@ public final class EpollDriver implements Driver {
                 return true;
             }
             int next = Op.FINISHED;
-            if (res != THREW) {
+            boolean threw = res == THREW;
+            if (!threw) {
                 noteDrained(fd, op, write, res);
-                next = op.complete(res, 0);
+                next = complete(op, res);
+                threw = next == THREW_IN_COMPLETE;
             }
-            if (res == THREW || next == Op.FINISHED || cancelled(op)) {
+            if (threw || next == Op.FINISHED || cancelled(op)) {
                 unpark(op);
-                end(op, res == THREW || next != Op.FINISHED);
+                end(op, threw || next != Op.FINISHED);
             } else {
                 // RESUBMIT (a short send, the next connection of an accept stream): go again,
                 // behind any other op waiting here.
