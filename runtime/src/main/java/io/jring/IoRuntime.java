@@ -3,6 +3,7 @@ package io.jring;
 import io.jring.loop.EventLoop;
 import io.jring.loop.PoolReclaim;
 import io.jring.loop.LoopConnects;
+import io.jring.loop.LoopFuture;
 import io.jring.loop.TcpListener;
 import io.jring.net.Sockets;
 import io.jring.select.BackendChoice;
@@ -142,14 +143,14 @@ public final class IoRuntime implements AutoCloseable {
     /** Connects from the next loop (round robin); TCP_NODELAY is set on the connection. */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Duration timeout) {
         if (closed) {
-            return CompletableFuture.failedFuture(new ConnectionClosedException("runtime is closed"));
+            return LoopFuture.failed(new ConnectionClosedException("runtime is closed"));
         }
         try {
             int fd = Sockets.newStreamSocket(address);
             LoopConnects target = connects.get(Math.floorMod(nextLoop.getAndIncrement(), connects.size()));
             return target.connect(fd, address, timeout);
         } catch (IOException | RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return LoopFuture.failed(e);
         }
     }
 

@@ -81,6 +81,7 @@ public final class EventLoop implements OpContext, Executor {
         return driver;
     }
 
+    @Override
     public boolean inLoop() {
         return Thread.currentThread() == thread;
     }

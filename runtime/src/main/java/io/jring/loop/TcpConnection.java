@@ -29,8 +29,10 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     private final int fd;
     private final Sends sends = new Sends();
     private final Receiver receiver;
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final LoopFuture<Void> closed;
     private volatile boolean closing;
+    /** The descriptor is closed (the close future alone cannot say: a user may cancel it). */
+    private boolean descriptorClosed;
     private InetSocketAddress localAddress;
     private InetSocketAddress remoteAddress;
 
@@ -44,6 +46,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         this.loop = loop;
         this.fd = fd;
         this.receiver = new Receiver(loop, this, fd);
+        this.closed = new LoopFuture<>(loop);
         Sockets.setNoDelay(fd);
     }
 
@@ -89,7 +92,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             for (IoBuffer buffer : buffers) {
                 buffer.release(); // sendv owns them even when it refuses them
             }
-            return CompletableFuture.failedFuture(new IllegalArgumentException(
+            return LoopFuture.failed(new IllegalArgumentException(
                     "sendv takes 1 to " + max + " buffers, got " + buffers.length));
         }
         return enqueueSend(new SendvOp(loop, this, fd, buffers.clone(), 0));
@@ -258,11 +261,12 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     /** Only now, with no operation left in the kernel, may the descriptor number be reused. */
     private void finishClose() {
-        if (!closed.isDone()) {
+        if (!descriptorClosed) {
+            descriptorClosed = true;
             loop.closingDescriptor(fd);
             LibC.close(fd);
             loop.unregister(this);
-            closed.complete(null);
+            closed.succeed(null);
         }
     }
 
