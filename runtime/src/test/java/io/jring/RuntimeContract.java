@@ -162,4 +162,13 @@ public abstract class RuntimeContract extends RuntimeTestBase {
             return RuntimeContract.this.backend();
         }
     }
+
+    @Nested
+    @DisplayName("futures users cannot corrupt")
+    class FutureMisuse extends FutureMisuseContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
 }
