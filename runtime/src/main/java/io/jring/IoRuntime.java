@@ -4,6 +4,7 @@ import io.jring.loop.EventLoop;
 import io.jring.loop.PoolReclaim;
 import io.jring.loop.LoopConnects;
 import io.jring.loop.LoopFuture;
+import io.jring.loop.LoopWatchdog;
 import io.jring.loop.TcpListener;
 import io.jring.net.Sockets;
 import io.jring.select.BackendChoice;
@@ -53,12 +54,15 @@ public final class IoRuntime implements AutoCloseable {
     private final List<EventLoop> loops;
     private final List<LoopConnects> connects;
     private final AtomicInteger nextLoop = new AtomicInteger();
+    /** The blocked-loop detector, or null when it is off. */
+    private final LoopWatchdog watchdog;
     private volatile boolean closed;
 
-    private IoRuntime(BackendChoice choice, List<EventLoop> loops) {
+    private IoRuntime(BackendChoice choice, List<EventLoop> loops, LoopWatchdog watchdog) {
         this.choice = choice;
         this.loops = loops;
         this.connects = loops.stream().map(LoopConnects::new).toList();
+        this.watchdog = watchdog;
     }
 
     /** Opens a runtime with {@link IoRuntimeOptions#defaults()}. */
@@ -92,7 +96,7 @@ public final class IoRuntime implements AutoCloseable {
             }
             throw new IOException("event loop failed to start: " + cause, cause);
         }
-        return new IoRuntime(choice, loops);
+        return new IoRuntime(choice, loops, LoopWatchdog.start(loops, options.blockedLoopThreshold()));
     }
 
     private static DriverFactory factoryFor(Backend backend) throws IOException {
@@ -176,6 +180,9 @@ public final class IoRuntime implements AutoCloseable {
             return;
         }
         closed = true;
+        if (watchdog != null) {
+            watchdog.stop();
+        }
         boolean onLoop = loops.stream().anyMatch(EventLoop::inLoop);
         loops.forEach(EventLoop::shutdown);
         if (onLoop) {
