@@ -10,15 +10,21 @@ import java.util.concurrent.CompletableFuture;
  * ({@link RuntimeFuture}); the runtime does, through {@link #succeed} and {@link #fail}.
  */
 public final class LoopFuture<T> extends RuntimeFuture<T> {
-    /** The loops that may complete it: join()/get() on one of them would wait on itself. */
-    private final List<EventLoop> completers;
+    // Who completes it: join()/get() there would wait on itself. Two fields rather than a
+    // one-element list, so a connection's close future costs no extra object.
+    /** The one loop that completes it, or null. */
+    private final EventLoop loop;
+    /** Or any of these (an accept served by whichever loop takes the connection). */
+    private final List<EventLoop> anyOf;
 
     LoopFuture(EventLoop loop) {
-        this(List.of(loop));
+        this.loop = loop;
+        this.anyOf = List.of();
     }
 
-    LoopFuture(List<EventLoop> completers) {
-        this.completers = completers;
+    LoopFuture(List<EventLoop> anyOf) {
+        this.loop = null;
+        this.anyOf = anyOf;
     }
 
     /** An already failed future, for calls refused before any loop took them. */
@@ -35,8 +41,8 @@ public final class LoopFuture<T> extends RuntimeFuture<T> {
     }
 
     /** Completes when every one of {@code parts} has; fails with the first failure once all are done. */
-    static LoopFuture<Void> whenAll(List<EventLoop> completers, List<? extends CompletableFuture<?>> parts) {
-        LoopFuture<Void> all = new LoopFuture<>(completers);
+    static LoopFuture<Void> whenAll(List<EventLoop> anyOf, List<? extends CompletableFuture<?>> parts) {
+        LoopFuture<Void> all = new LoopFuture<>(anyOf);
         CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
             if (error == null) {
                 all.succeed(null);
@@ -57,8 +63,11 @@ public final class LoopFuture<T> extends RuntimeFuture<T> {
 
     @Override
     protected boolean onCompletingLoop() {
-        for (EventLoop loop : completers) {
-            if (loop.inLoop()) {
+        if (loop != null) {
+            return loop.inLoop();
+        }
+        for (EventLoop candidate : anyOf) {
+            if (candidate.inLoop()) {
                 return true;
             }
         }

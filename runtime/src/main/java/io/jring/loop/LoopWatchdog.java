@@ -76,22 +76,17 @@ public final class LoopWatchdog {
         long now = System.nanoTime();
         long progress = loop.progress();
         if (progress != lastProgress[i]) {
-            if (reported[i]) {
-                LOG.log(System.Logger.Level.INFO, "loop thread " + loop.thread().getName()
-                        + " is running again; a callback held it for about " + millis(now - since[i]) + " ms");
-            }
             lastProgress[i] = progress;
-            since[i] = now;
-            reported[i] = false;
+            letGo(i, loop, now);
             return;
         }
-        if (reported[i] || !heldByCallback(loop)) {
-            if (!reported[i]) {
-                since[i] = now; // waiting for work: a stall can only begin after this look
-            }
+        if (!heldByCallback(loop)) {
+            // Waiting for work. A stall can only begin after this look; and one reported has
+            // ended (a driver may wait again in the same iteration that ran the callback).
+            letGo(i, loop, now);
             return;
         }
-        if (now - since[i] >= thresholdNanos) {
+        if (!reported[i] && now - since[i] >= thresholdNanos) {
             reported[i] = true;
             LOG.log(System.Logger.Level.WARNING, "loop thread " + loop.thread().getName() + " has been held for "
                     + millis(now - since[i]) + " ms by a callback (threshold " + millis(thresholdNanos)
@@ -99,6 +94,16 @@ public final class LoopWatchdog {
                     + " must not block: move slow work off with thenAcceptAsync(work, yourExecutor). It is at:"
                     + stack(loop.thread()));
         }
+    }
+
+    /** The loop moved on or waits for work: a reported stall is over, and a new one starts counting now. */
+    private void letGo(int i, EventLoop loop, long now) {
+        if (reported[i]) {
+            reported[i] = false;
+            LOG.log(System.Logger.Level.INFO, "loop thread " + loop.thread().getName()
+                    + " is running again; a callback held it for about " + millis(now - since[i]) + " ms");
+        }
+        since[i] = now;
     }
 
     /**
