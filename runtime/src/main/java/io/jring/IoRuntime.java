@@ -5,6 +5,8 @@ import io.jring.loop.BufferPool;
 import io.jring.loop.EventLoop;
 import io.jring.loop.PoolReclaim;
 import io.jring.loop.LoopConnects;
+import io.jring.loop.LoopFuture;
+import io.jring.loop.LoopWatchdog;
 import io.jring.loop.TcpListener;
 import io.jring.net.Sockets;
 import io.jring.select.BackendChoice;
@@ -54,12 +56,15 @@ public final class IoRuntime implements AutoCloseable {
     private final List<EventLoop> loops;
     private final List<LoopConnects> connects;
     private final AtomicInteger nextLoop = new AtomicInteger();
+    /** The blocked-loop detector, or null when it is off. */
+    private final LoopWatchdog watchdog;
     private volatile boolean closed;
 
-    private IoRuntime(BackendChoice choice, List<EventLoop> loops) {
+    private IoRuntime(BackendChoice choice, List<EventLoop> loops, LoopWatchdog watchdog) {
         this.choice = choice;
         this.loops = loops;
         this.connects = loops.stream().map(LoopConnects::new).toList();
+        this.watchdog = watchdog;
     }
 
     /** Opens a runtime with {@link IoRuntimeOptions#defaults()}. */
@@ -93,7 +98,7 @@ public final class IoRuntime implements AutoCloseable {
             }
             throw new IOException("event loop failed to start: " + cause, cause);
         }
-        return new IoRuntime(choice, loops);
+        return new IoRuntime(choice, loops, LoopWatchdog.start(loops, options.blockedLoopThreshold()));
     }
 
     private static DriverFactory factoryFor(Backend backend) throws IOException {
@@ -144,14 +149,14 @@ public final class IoRuntime implements AutoCloseable {
     /** Connects from the next loop (round robin); TCP_NODELAY is set on the connection. */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Duration timeout) {
         if (closed) {
-            return CompletableFuture.failedFuture(new ConnectionClosedException("runtime is closed"));
+            return LoopFuture.failed(new ConnectionClosedException("runtime is closed"));
         }
         try {
             int fd = Sockets.newStreamSocket(address);
             LoopConnects target = connects.get(Math.floorMod(nextLoop.getAndIncrement(), connects.size()));
             return target.connect(fd, address, timeout);
         } catch (IOException | RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return LoopFuture.failed(e);
         }
     }
 
@@ -177,6 +182,9 @@ public final class IoRuntime implements AutoCloseable {
             return;
         }
         closed = true;
+        if (watchdog != null) {
+            watchdog.stop();
+        }
         boolean onLoop = loops.stream().anyMatch(EventLoop::inLoop);
         loops.forEach(EventLoop::shutdown);
         if (onLoop) {

@@ -1,5 +1,6 @@
 package io.jring;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -17,10 +18,13 @@ import java.util.Optional;
  * @param providedBuffers blocks each io_uring loop lends to its provided-buffer ring for recv
  * @param registerBuffers register the pool with the ring as fixed buffers
  * @param multishotRecv   receive through one multishot recv per connection where the kernel has it
+ * @param blockedLoopThreshold how long a callback may hold a loop thread before a WARNING with its
+ *                        stack is logged; zero turns the detector off (also
+ *                        {@code -Djring.blockedLoopMillis=N}; 1 s by default)
  */
 public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean requireUring, int ringEntries,
                                int bufferSize, int buffersPerLoop, int providedBuffers, boolean registerBuffers,
-                               boolean multishotRecv) {
+                               boolean multishotRecv, Duration blockedLoopThreshold) {
 
     public IoRuntimeOptions {
         require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
@@ -33,41 +37,44 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
         require(buffersPerLoop >= 16, "buffersPerLoop must be >= 16, got " + buffersPerLoop);
         require(Integer.bitCount(providedBuffers) == 1 && providedBuffers <= 32768 && providedBuffers < buffersPerLoop,
                 "providedBuffers must be a power of two below buffersPerLoop, got " + providedBuffers);
+        require(blockedLoopThreshold != null && !blockedLoopThreshold.isNegative(),
+                "blockedLoopThreshold must be zero (off) or positive, got " + blockedLoopThreshold);
     }
 
     public static IoRuntimeOptions defaults() {
         return new IoRuntimeOptions(Runtime.getRuntime().availableProcessors(), Optional.empty(),
-                requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty());
+                requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty(),
+                blockedLoopThresholdByProperty());
     }
 
     public IoRuntimeOptions withThreads(int value) {
         return new IoRuntimeOptions(value, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
     }
 
     public IoRuntimeOptions withBackend(Backend value) {
         return new IoRuntimeOptions(threads, Optional.ofNullable(value), requireUring, ringEntries, bufferSize,
-                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv);
+                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
     }
 
     public IoRuntimeOptions withRequireUring(boolean value) {
         return new IoRuntimeOptions(threads, backend, value, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
     }
 
     public IoRuntimeOptions withRingEntries(int value) {
         return new IoRuntimeOptions(threads, backend, requireUring, value, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
     }
 
     public IoRuntimeOptions withBuffers(int size, int perLoop, int provided) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, size, perLoop, provided,
-                registerBuffers, multishotRecv);
+                registerBuffers, multishotRecv, blockedLoopThreshold);
     }
 
     public IoRuntimeOptions withRegisterBuffers(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, value, multishotRecv);
+                providedBuffers, value, multishotRecv, blockedLoopThreshold);
     }
 
     /**
@@ -76,7 +83,30 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withMultishotRecv(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, value);
+                providedBuffers, registerBuffers, value, blockedLoopThreshold);
+    }
+
+    /**
+     * How long a callback may hold a loop thread before the runtime logs a WARNING naming the
+     * loop and the stack it is stuck in (and INFO once it returns); {@link Duration#ZERO} turns
+     * the detector off.
+     */
+    public IoRuntimeOptions withBlockedLoopThreshold(Duration value) {
+        return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers, multishotRecv, value);
+    }
+
+    /** {@code -Djring.blockedLoopMillis=N}: N ms (0: off); 1 s without it. */
+    static Duration blockedLoopThresholdByProperty() {
+        String value = System.getProperty("jring.blockedLoopMillis");
+        if (value == null) {
+            return Duration.ofSeconds(1);
+        }
+        try {
+            return Duration.ofMillis(Long.parseLong(value.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("jring.blockedLoopMillis must be a number of milliseconds (0: off), got " + value);
+        }
     }
 
     /** {@code JRING_REQUIRE_URING=1} or {@code -Djring.requireUring=true}. */

@@ -171,4 +171,22 @@ public abstract class RuntimeContract extends RuntimeTestBase {
             return RuntimeContract.this.backend();
         }
     }
+
+    @Nested
+    @DisplayName("futures users cannot corrupt")
+    class FutureMisuse extends FutureMisuseContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
+    @DisplayName("blocked-loop detector")
+    class BlockedLoop extends BlockedLoopContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
 }

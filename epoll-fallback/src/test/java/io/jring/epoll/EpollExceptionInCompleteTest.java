@@ -114,4 +114,5 @@ class EpollExceptionInCompleteTest implements OpContext, OpOwner {
     @Override public Connection adopt(int fd) { throw new AssertionError(); }
     @Override public void closingDescriptor(int fd) {}
     @Override public void requestCancel(Op<?> op) { driver.cancel(op); }
+    @Override public boolean inLoop() { return false; } // the test thread drives the driver and may join
 }

@@ -8,6 +8,8 @@ import io.jring.op.OpContext;
 import io.jring.spi.Driver;
 import io.jring.spi.DriverFactory;
 import io.jring.spi.DriverSettings;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -44,6 +46,23 @@ public final class EventLoop implements OpContext, Executor {
     private boolean driverOpen;
     /** Loop thread only: the kernel answered EINVAL to a multishot recv once. */
     private boolean multishotRecvRefused;
+    /**
+     * Loop iterations so far, published once per iteration for the {@link LoopWatchdog} with an
+     * opaque store (no fence): a value that stops moving while the thread is not waiting in
+     * the kernel means a callback holds the loop.
+     */
+    private long progress;
+    private static final VarHandle PROGRESS;
+    /** The kernel's id of the loop thread ({@link KernelWait}), or -1. */
+    private volatile long kernelThreadId = -1;
+
+    static {
+        try {
+            PROGRESS = MethodHandles.lookup().findVarHandle(EventLoop.class, "progress", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** Something placed on this loop that must be closed when it shuts down. */
     interface Closeable {
@@ -77,10 +96,20 @@ public final class EventLoop implements OpContext, Executor {
         return index;
     }
 
+    /** Loop iterations so far (any thread; may lag a little behind the loop). */
+    long progress() {
+        return (long) PROGRESS.getOpaque(this);
+    }
+
+    long kernelThreadId() {
+        return kernelThreadId;
+    }
+
     public Driver driver() {
         return driver;
     }
 
+    @Override
     public boolean inLoop() {
         return Thread.currentThread() == thread;
     }
@@ -127,6 +156,7 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     private void run(DriverFactory factory, DriverSettings settings, int bufferSize, int buffersPerLoop) {
+        kernelThreadId = KernelWait.currentThreadId();
         try {
             pool = new BufferPool(bufferSize, buffersPerLoop, reclaim);
             driver = factory.open(settings, pool);
@@ -161,7 +191,9 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     private void loop() {
+        long iterations = 0;
         while (true) {
+            PROGRESS.setOpaque(this, ++iterations);
             wakeupArmed.set(false);
             runTasks();
             if (shutdownRequested && !shuttingDown) {

@@ -31,8 +31,10 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     private final int fd;
     private final Sends sends = new Sends();
     private final Receiver receiver;
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final LoopFuture<Void> closed;
     private volatile boolean closing;
+    /** The descriptor is closed (the close future alone cannot say: a user may cancel it). */
+    private volatile boolean descriptorClosed;
     /** Asked for once, then kept: after close the descriptor number may belong to another socket. */
     private volatile InetSocketAddress localAddress;
     private volatile InetSocketAddress remoteAddress;
@@ -47,6 +49,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         this.loop = loop;
         this.fd = fd;
         this.receiver = new Receiver(loop, this, fd);
+        this.closed = new LoopFuture<>(loop);
         Sockets.setNoDelay(fd);
     }
 
@@ -83,7 +86,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public CompletableFuture<Void> send(MemorySegment bytes) {
         if (closing) { // the copy below needs the pool, which a closed runtime has freed
-            return CompletableFuture.failedFuture(new ConnectionClosedException("connection is closed"));
+            return LoopFuture.failed(new ConnectionClosedException("connection is closed"));
         }
         return enqueueSend(new SendOp(loop, this, fd, bytes, 0));
     }
@@ -95,7 +98,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             for (IoBuffer buffer : buffers) {
                 buffer.release(); // sendv owns them even when it refuses them
             }
-            return CompletableFuture.failedFuture(new IllegalArgumentException(
+            return LoopFuture.failed(new IllegalArgumentException(
                     "sendv takes 1 to " + max + " buffers, got " + buffers.length));
         }
         return enqueueSend(new SendvOp(loop, this, fd, buffers.clone(), 0));
@@ -145,7 +148,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
         }
-        if (closed.isDone()) {
+        if (descriptorClosed) {
             throw new IllegalStateException("connection is closed: its " + (local ? "local" : "remote")
                     + " address was not asked for while it was open");
         }
@@ -276,11 +279,12 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     /** Only now, with no operation left in the kernel, may the descriptor number be reused. */
     private void finishClose() {
-        if (!closed.isDone()) {
+        if (!descriptorClosed) {
+            descriptorClosed = true;
             loop.closingDescriptor(fd);
             LibC.close(fd);
             loop.unregister(this);
-            closed.complete(null);
+            closed.succeed(null);
         }
     }
 

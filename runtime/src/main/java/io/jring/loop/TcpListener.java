@@ -37,7 +37,7 @@ public final class TcpListener implements Listener {
      * waiting, and which sockets have an accept armed; all guarded by {@code unclaimed}'s lock.
      */
     private final ArrayDeque<Connection> unclaimed = new ArrayDeque<>();
-    private final ArrayDeque<CompletableFuture<Connection>> waiting = new ArrayDeque<>();
+    private final ArrayDeque<LoopFuture<Connection>> waiting = new ArrayDeque<>();
     private final boolean[] armed;
     private volatile boolean closing;
 
@@ -135,15 +135,15 @@ public final class TcpListener implements Listener {
     // accept(), or is kept for the next one; the deadline is a timer, not the kernel op's.
 
     private CompletableFuture<Connection> acceptFromAnySocket(long timeoutNanos) {
-        CompletableFuture<Connection> accept = new CompletableFuture<>();
+        LoopFuture<Connection> accept = new LoopFuture<>(sockets.stream().map(socket -> socket.loop).toList());
         List<Integer> toArm = new ArrayList<>();
         synchronized (unclaimed) {
             if (closing) {
-                return CompletableFuture.failedFuture(new ConnectionClosedException("listener is closed"));
+                return LoopFuture.failed(new ConnectionClosedException("listener is closed"));
             }
             Connection early = unclaimed.poll();
             if (early != null) {
-                return CompletableFuture.completedFuture(early);
+                return LoopFuture.completed(early);
             }
             waiting.add(accept);
             for (int i = 0; i < sockets.size(); i++) {
@@ -161,7 +161,7 @@ public final class TcpListener implements Listener {
         if (timeoutNanos > 0) {
             long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
             CompletableFuture.delayedExecutor(timeoutNanos, TimeUnit.NANOSECONDS, sockets.getFirst().loop).execute(
-                    () -> accept.completeExceptionally(new TimeoutException("accept timed out after " + millis + " ms")));
+                    () -> accept.fail(new TimeoutException("accept timed out after " + millis + " ms")));
         }
         toArm.forEach(this::arm);
         return accept;
@@ -178,7 +178,7 @@ public final class TcpListener implements Listener {
             handOver(connection);
         }
         boolean again;
-        List<CompletableFuture<Connection>> failed = List.of();
+        List<LoopFuture<Connection>> failed = List.of();
         synchronized (unclaimed) {
             again = error == null && !closing && !waiting.isEmpty();
             armed[index] = again;
@@ -186,7 +186,7 @@ public final class TcpListener implements Listener {
                 failed = new ArrayList<>(waiting); // the listener closed, or its socket failed
             }
         }
-        failed.forEach(accept -> accept.completeExceptionally(error));
+        failed.forEach(accept -> accept.fail(error));
         if (again) {
             arm(index);
         }
@@ -195,7 +195,7 @@ public final class TcpListener implements Listener {
     /** Completes the oldest waiting accept() with {@code connection}, or keeps it for the next one. */
     private void handOver(Connection connection) {
         while (true) {
-            CompletableFuture<Connection> accept;
+            LoopFuture<Connection> accept;
             synchronized (unclaimed) {
                 accept = waiting.poll();
                 if (accept == null) {
@@ -206,7 +206,7 @@ public final class TcpListener implements Listener {
                     return;
                 }
             }
-            if (accept.complete(connection)) { // outside the lock: the user's stages run here
+            if (accept.succeed(connection)) { // outside the lock: the user's stages run here
                 return;
             }
         }
@@ -228,7 +228,7 @@ public final class TcpListener implements Listener {
     @Override
     public CompletableFuture<Void> close() {
         List<Connection> kept;
-        List<CompletableFuture<Connection>> pending;
+        List<LoopFuture<Connection>> pending;
         synchronized (unclaimed) {
             closing = true;
             kept = new ArrayList<>(unclaimed);
@@ -236,12 +236,12 @@ public final class TcpListener implements Listener {
             pending = new ArrayList<>(waiting);
         }
         kept.forEach(Connection::close);
-        pending.forEach(accept -> accept.completeExceptionally(new ConnectionClosedException("listener closed")));
+        pending.forEach(accept -> accept.fail(new ConnectionClosedException("listener closed")));
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (ListenSocket socket : sockets) {
             socket.loop.run(socket::beginClose);
             all.add(socket.closed);
         }
-        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+        return LoopFuture.whenAll(sockets.stream().map(socket -> socket.loop).toList(), all);
     }
 }

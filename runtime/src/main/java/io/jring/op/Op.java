@@ -1,7 +1,6 @@
 package io.jring.op;
 
 import io.jring.NativeIoException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -18,12 +17,13 @@ import java.util.concurrent.TimeoutException;
  *
  * Results follow the kernel's convention in both forms: a count, or {@code -errno}.
  *
- * <p>The op <em>is</em> the future the user gets, so an operation costs one object. A user's
+ * <p>The op <em>is</em> the future the user gets, so an operation costs one object. Only the
+ * op completes it ({@link RuntimeFuture} refuses the user's {@code complete}s). A user's
  * {@code cancel} completes the future at once (that is CompletableFuture's contract) and asks
  * the loop to cancel the kernel side; whatever the op holds stays alive until the kernel
  * confirms, and {@link OpOwner#opFinished} is only called then.
  */
-public abstract class Op<T> extends CompletableFuture<T> {
+public abstract class Op<T> extends RuntimeFuture<T> {
     /** {@link #complete(long, int)}: the op is over (its future is, or was, completed). */
     public static final int FINISHED = 0;
     /** {@link #complete(long, int)}: submit again (short write, transient error, one-shot re-arm). */
@@ -101,7 +101,7 @@ public abstract class Op<T> extends CompletableFuture<T> {
         // Resources first: the user's stages run inside complete() and may reuse them at once
         // (recv(into) again with the same buffer, or count buffersInUse).
         releaseResources();
-        if (!super.complete(value)) {
+        if (!settle(value)) {
             discard(value);
         }
         return FINISHED;
@@ -114,7 +114,7 @@ public abstract class Op<T> extends CompletableFuture<T> {
      */
     protected final boolean completeIfWaiting(T value) {
         releaseResources();
-        return super.complete(value);
+        return settle(value);
     }
 
     /** Disposes of a result nobody will take (the future was cancelled meanwhile). */
@@ -129,7 +129,7 @@ public abstract class Op<T> extends CompletableFuture<T> {
         try {
             releaseResources(); // before the user's stages run, as in deliver()
         } finally {
-            super.completeExceptionally(cause); // even if giving back failed: the op completes once, always
+            settleExceptionally(cause); // even if giving back failed: the op completes once, always
         }
         return FINISHED;
     }
@@ -140,7 +140,7 @@ public abstract class Op<T> extends CompletableFuture<T> {
      * that learns results may be lost, as a user's cancel completes the future early.
      */
     public final void failNow(Throwable cause) {
-        super.completeExceptionally(cause);
+        settleExceptionally(cause);
     }
 
     /** How errors name this op's call, e.g. {@code recv} or {@code io_uring recv}. */
@@ -196,6 +196,12 @@ public abstract class Op<T> extends CompletableFuture<T> {
      */
     public long deadlineNanos() {
         return deadlineNanos;
+    }
+
+    /** join()/get() on this op's own loop thread would wait forever: the loop is what completes it. */
+    @Override
+    protected final boolean onCompletingLoop() {
+        return context.inLoop();
     }
 
     @Override

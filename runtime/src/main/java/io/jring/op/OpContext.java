@@ -38,6 +38,9 @@ public interface OpContext {
      */
     void closingDescriptor(int fd);
 
+    /** Whether the calling thread is this loop's thread (the one that completes its ops). */
+    boolean inLoop();
+
     /** Asks the loop (from any thread) to cancel the op in the kernel; its end arrives as usual. */
     void requestCancel(Op<?> op);
 }

@@ -30,4 +30,5 @@ public class StubOpContext implements OpContext {
     @Override public Connection adopt(int fd) { throw new AssertionError("nothing to adopt"); }
     @Override public void closingDescriptor(int fd) {}
     @Override public void requestCancel(Op<?> op) {}
+    @Override public boolean inLoop() { return false; }
 }
