@@ -21,12 +21,7 @@ import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import io.jring.bindings.SocketLayouts;
-import io.jring.op.AcceptStreamOp;
 import io.jring.op.Op;
-import io.jring.op.RecvIntoOp;
-import io.jring.op.RecvOp;
-import io.jring.op.SendOp;
-import io.jring.op.SendvOp;
 import io.jring.spi.Driver;
 import io.jring.spi.DriverSettings;
 import java.lang.foreign.Arena;
@@ -257,8 +252,8 @@ public final class EpollDriver implements Driver {
 
     /** The data transfers, which follow the readiness flags (see the class comment). */
     private static boolean tracked(Op<?> op) {
-        return op instanceof RecvOp || op instanceof SendOp
-                || op instanceof RecvIntoOp || op instanceof SendvOp;
+        Op.Kind kind = op.kind();
+        return kind == Op.Kind.RECEIVE || kind == Op.Kind.SEND;
     }
 
     /**
@@ -305,9 +300,11 @@ public final class EpollDriver implements Driver {
     private int register(FdState fd, Op<?> op) {
         int gen = generation = generation == Integer.MAX_VALUE ? 1 : generation + 1;
         long data = ((long) gen << 32) | fd.fd;
-        boolean listener = "accept".equals(op.name());
-        int events = !listener ? CONNECTION_EVENTS
-                : op instanceof AcceptStreamOp ? LISTENER_EVENTS | EPOLLEXCLUSIVE : LISTENER_EVENTS;
+        int events = switch (op.kind()) {
+            case ACCEPT_STREAM -> LISTENER_EVENTS | EPOLLEXCLUSIVE;
+            case ACCEPT -> LISTENER_EVENTS;
+            default -> CONNECTION_EVENTS;
+        };
         if (exclusiveRefused) {
             events &= ~EPOLLEXCLUSIVE;
         }
@@ -325,7 +322,7 @@ public final class EpollDriver implements Driver {
         if (res == 0) {
             fd.registered = true;
             fd.generation = gen;
-            fd.listenerRegistered = listener;
+            fd.listenerRegistered = op.kind() == Op.Kind.ACCEPT || op.kind() == Op.Kind.ACCEPT_STREAM;
         }
         return res;
     }

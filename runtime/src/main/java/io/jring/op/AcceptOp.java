@@ -22,6 +22,11 @@ public final class AcceptOp extends Op<Connection> {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.ACCEPT;
+    }
+
+    @Override
     public void prepare(Sqe sqe) {
         // No peer address buffer: the connection asks getpeername lazily, if ever.
         sqe.prep(IORING_OP_ACCEPT, fd, 0, 0, 0).opFlags(SOCKET_FLAGS);

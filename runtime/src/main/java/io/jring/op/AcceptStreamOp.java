@@ -33,6 +33,11 @@ public final class AcceptStreamOp extends Op<Void> {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.ACCEPT_STREAM;
+    }
+
+    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_ACCEPT, fd, 0, 0, 0).opFlags(AcceptOp.SOCKET_FLAGS);
         if (multishot) {

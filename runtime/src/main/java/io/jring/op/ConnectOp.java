@@ -38,6 +38,11 @@ public final class ConnectOp extends Op<Connection> {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.CONNECT;
+    }
+
+    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_CONNECT, fd, sockaddr.address(), 0, sockaddrLength);
     }

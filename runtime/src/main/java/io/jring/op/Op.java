@@ -55,6 +55,31 @@ public abstract class Op<T> extends RuntimeFuture<T> {
     /** Short name for errors and logs: {@code recv}, {@code send}, ... */
     public abstract String name();
 
+    /**
+     * What an op does, for the few places a driver treats kinds differently (the epoll driver
+     * tracks readiness for data transfers, and registers listening sockets apart). Drivers ask
+     * this instead of testing op types, so a new op needs no driver change.
+     */
+    public enum Kind {
+        /** One accept. */
+        ACCEPT,
+        /** An accept that goes on for the listener's whole life ({@code onAccept}). */
+        ACCEPT_STREAM,
+        CONNECT,
+        /** Reads a connection's data (its result may show the socket drained). */
+        RECEIVE,
+        /** Writes a connection's data (its result may show the send buffer full). */
+        SEND,
+        SHUTDOWN,
+        /** Anything else (tests, internal ops). */
+        OTHER
+    }
+
+    /** This op's {@link Kind}. */
+    public Kind kind() {
+        return Kind.OTHER;
+    }
+
     public int fd() {
         return fd;
     }

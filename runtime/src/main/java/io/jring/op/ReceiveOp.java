@@ -20,6 +20,11 @@ public abstract sealed class ReceiveOp<T> extends Op<T> permits RecvOp, RecvInto
      */
     public abstract boolean runtimePicksMemory();
 
+    @Override
+    public final Kind kind() {
+        return Kind.RECEIVE;
+    }
+
     /**
      * Completes this receive with data from the first buffer of {@code inbox}, which it settles
      * (takes the buffer, or skips what it copied) before the completion runs the user's stages:

@@ -47,6 +47,11 @@ public final class RecvStreamOp extends Op<Void> {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.RECEIVE;
+    }
+
+    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_RECV, fd, 0, 0, 0)
                 .ioprio(IORING_RECV_MULTISHOT)

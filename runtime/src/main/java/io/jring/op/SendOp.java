@@ -86,6 +86,11 @@ public final class SendOp extends Op<Void> {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.SEND;
+    }
+
+    @Override
     public void prepare(Sqe sqe) {
         int fixedIndex = buffer == null || fixedGaveUp ? -1 : fixedIndex(context, buffer);
         if (fixedIndex >= 0) {

@@ -61,6 +61,11 @@ public final class SendvOp extends Op<Void> {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.SEND;
+    }
+
+    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_SENDMSG, fd, buildMessage().address(), 1, 0)
                 .opFlags(Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL);

@@ -20,6 +20,11 @@ public final class ShutdownOp extends Op<Void> {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.SHUTDOWN;
+    }
+
+    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_SHUTDOWN, fd, 0, Linux.SHUT_WR, 0);
     }
