@@ -28,7 +28,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.PriorityQueue;
 
 /**
  * The epoll reactor: one epoll fd per loop. An op is first tried at once (a send usually goes
@@ -143,9 +142,6 @@ public final class EpollDriver implements Driver {
     private final ArrayDeque<FdState> backlog = new ArrayDeque<>();
     private final ArrayDeque<FdState> idleListeners = new ArrayDeque<>();
     private final ArrayDeque<Op<?>> deferred = new ArrayDeque<>();
-    /** Parked ops with a deadline, earliest first; ops that ended leave lazily. */
-    private final PriorityQueue<Op<?>> deadlines =
-            new PriorityQueue<>((a, b) -> Long.compare(a.deadlineNanos() - b.deadlineNanos(), 0));
     private FdState[] fds = new FdState[256];
     private int inFlight;
     private int depth;
@@ -189,7 +185,6 @@ public final class EpollDriver implements Driver {
     @Override
     public void submit(Op<?> op) {
         inFlight++;
-        op.deadlineNanos(); // starts the clock
         start(op);
     }
 
@@ -288,12 +283,6 @@ public final class EpollDriver implements Driver {
         }
         fd.waiters(write).addLast(op);
         op.slot = PARKED;
-        if (op.deadlineNanos() != 0) {
-            deadlines.add(op);
-            if (deadlines.size() > 64 && deadlines.size() > 2 * inFlight) {
-                deadlines.removeIf(o -> o.slot == NONE); // ended ops leave lazily; sweep before they pile up
-            }
-        }
     }
 
     /** EPOLL_CTL_ADD under a new generation. */
@@ -491,7 +480,7 @@ public final class EpollDriver implements Driver {
         int backlogged = backlog.size();
         int deferredOps = deferred.size();
         int timeout = waitNanos != 0 && backlogged == 0 && deferredOps == 0
-                ? earlier(millisToNextDeadline(), roundUpToMillis(waitNanos)) : 0;
+                ? roundUpToMillis(waitNanos) : 0;
         int count = LibC.epollWait(epollFd, events, maxEvents, timeout);
         if (count < 0) {
             if (count != -Errno.EINTR) {
@@ -507,7 +496,6 @@ public final class EpollDriver implements Driver {
         for (int i = 0; i < deferredOps && !deferred.isEmpty(); i++) {
             start(deferred.poll());
         }
-        expireDeadlines();
     }
 
     private void dispatch(int ready, long data) {
@@ -620,46 +608,9 @@ public final class EpollDriver implements Driver {
         }
     }
 
-    // ---- deadlines ---------------------------------------------------------------------------
-
-    /** Rounded up, so the loop never wakes just before a deadline and spins with timeout 0. */
-    private int millisToNextDeadline() {
-        Op<?> next;
-        while ((next = deadlines.peek()) != null && next.slot == NONE) {
-            deadlines.poll();
-        }
-        if (next == null) {
-            return -1;
-        }
-        return roundUpToMillis(Math.max(0, next.deadlineNanos() - System.nanoTime()));
-    }
-
+    /** Rounded up, so the loop never wakes just before its next timer and spins with timeout 0. */
     private static int roundUpToMillis(long nanos) {
         return nanos < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
-    }
-
-    /** The shorter of two epoll_wait timeouts, where -1 is forever. */
-    private static int earlier(int a, int b) {
-        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
-    }
-
-    /** A parked op whose deadline passed ends like a cancel without cause: a TimeoutException. */
-    private void expireDeadlines() {
-        if (deadlines.isEmpty()) {
-            return;
-        }
-        long now = System.nanoTime();
-        Op<?> op;
-        while ((op = deadlines.peek()) != null) {
-            if (op.slot == PARKED && op.deadlineNanos() - now > 0) {
-                return;
-            }
-            deadlines.poll();
-            if (op.slot == PARKED) {
-                unpark(op);
-                end(op, true);
-            }
-        }
     }
 
     // ---- the rest ----------------------------------------------------------------------------

@@ -210,7 +210,12 @@ public final class EventLoop implements OpContext, Executor {
         }
     }
 
-    /** Ends each op whose deadline passed while it waited in the loop; its owner takes it out. */
+    /**
+     * The one place deadlines are enforced, on both backends: an op whose deadline passed is
+     * cancelled with a TimeoutException as its cause. The driver cancels it if it has it (the
+     * end arrives as usual, once the kernel confirms, or the result if that came first);
+     * otherwise it still waits with its owner, who ends it now.
+     */
     private void expireDeadlines() {
         if (deadlines.size() == 0) {
             return;
@@ -218,19 +223,35 @@ public final class EventLoop implements OpContext, Executor {
         long now = System.nanoTime();
         Op<?> op;
         while ((op = deadlines.pollExpired(now)) != null) {
-            op.owner().deadlinePassed(op);
+            op.deadlinePassed();
+            if (!driver.cancel(op) && op.owner() != null) {
+                op.owner().deadlinePassed(op);
+            }
         }
     }
 
-    /** Ends {@code op} with a timeout at its deadline unless {@link #unwatchDeadline} comes first. */
+    /** Starts {@code op} in the driver; the loop watches its deadline until it ends. */
+    void submit(Op<?> op) {
+        watchDeadline(op);
+        driver.submit(op);
+    }
+
+    /** Watches {@code op}'s deadline (if it has one) until it ends or {@link #unwatchDeadline}. */
     void watchDeadline(Op<?> op) {
-        if (op.deadlineNanos() != 0) {
+        if (op.deadlineNanos() != 0 && op.deadlineIndex < 0) {
             deadlines.add(op);
         }
     }
 
     void unwatchDeadline(Op<?> op) {
-        deadlines.remove(op);
+        if (op.deadlineIndex >= 0) {
+            deadlines.remove(op);
+        }
+    }
+
+    @Override
+    public void opEnded(Op<?> op) {
+        unwatchDeadline(op);
     }
 
     private void runTasks() {

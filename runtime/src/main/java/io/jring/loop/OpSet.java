@@ -31,7 +31,7 @@ class OpSet implements OpOwner, EventLoop.Closeable {
                 EventLoop.abandon(op, what + " is closed");
             } else {
                 running.add(op);
-                loop.driver().submit(op);
+                loop.submit(op);
             }
         });
         return op;

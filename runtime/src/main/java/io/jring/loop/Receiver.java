@@ -111,13 +111,13 @@ final class Receiver implements RecvStreamOp.Sink {
             } else if (mayStream(head)) {
                 stream = new RecvStreamOp(loop, connection, fd, this);
                 kernel = Kernel.STREAMING;
-                loop.driver().submit(stream);
+                loop.submit(stream);
                 return;
             } else {
-                leave(head);
+                waiting.poll(); // its deadline stays watched: the loop cancels it in the kernel
                 single = head;
                 kernel = Kernel.SINGLE;
-                loop.driver().submit(head);
+                loop.submit(head);
                 return;
             }
         }

@@ -214,9 +214,8 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             loop.endWaiting(op); // cancelled by the user while it waited its turn
             return;
         }
-        loop.unwatchDeadline(op);
         sends.active = op;
-        loop.driver().submit(op);
+        loop.submit(op);
     }
 
     @Override

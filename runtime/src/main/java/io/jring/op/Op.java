@@ -183,8 +183,18 @@ public abstract class Op<T> extends RuntimeFuture<T> {
         }
     }
 
-    /** Called once by the driver when the op has ended; tells the owner on the loop thread. */
+    /**
+     * The op's deadline passed: from now on it ends as a {@link TimeoutException} (unless the
+     * user's cancel came first), whether it still waits in the loop or the kernel has it.
+     */
+    public final void deadlinePassed() {
+        cancelBecause(new TimeoutException(name() + " timed out after "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
+    }
+
+    /** Called once by the driver when the op has ended; tells the loop and the owner, on the loop thread. */
     public final void finished() {
+        context.opEnded(this);
         if (owner != null) {
             owner.opFinished(this);
         }

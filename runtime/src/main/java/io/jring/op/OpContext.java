@@ -43,4 +43,7 @@ public interface OpContext {
 
     /** Asks the loop (from any thread) to cancel the op in the kernel; its end arrives as usual. */
     void requestCancel(Op<?> op);
+
+    /** {@code op} has ended (the kernel holds nothing of it): the loop stops watching its deadline. */
+    default void opEnded(Op<?> op) {}
 }

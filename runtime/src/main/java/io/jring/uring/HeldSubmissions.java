@@ -14,7 +14,7 @@ import java.util.ArrayDeque;
  * deadline as it is then.
  */
 final class HeldSubmissions {
-    /** Ops whose SQE (and linked timeout) is still to be written, oldest first. */
+    /** Ops whose SQE is still to be written, oldest first. */
     private final ArrayDeque<Op<?>> writes = new ArrayDeque<>();
     /** Ops in the kernel whose cancel request is still to be written. */
     private final ArrayDeque<Op<?>> cancels = new ArrayDeque<>();

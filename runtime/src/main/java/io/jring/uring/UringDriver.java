@@ -4,9 +4,7 @@ import static io.jring.bindings.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_BUFFER;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_MORE;
 import static io.jring.bindings.IoUringConstants.IORING_OP_ASYNC_CANCEL;
-import static io.jring.bindings.IoUringConstants.IORING_OP_LINK_TIMEOUT;
 import static io.jring.bindings.IoUringConstants.IORING_OP_READ;
-import static io.jring.bindings.IoUringConstants.IOSQE_IO_LINK;
 
 import io.jring.Backend;
 import io.jring.IoBuffer;
@@ -43,7 +41,7 @@ import java.util.concurrent.locks.LockSupport;
  * in its overflow list are flushed, and completions it dropped fail every op in flight.
  */
 public final class UringDriver implements Driver {
-    /** user_data of SQEs whose CQEs nobody waits for (linked timeouts, cancel requests). */
+    /** user_data of SQEs whose CQEs nobody waits for (cancel requests). */
     private static final long IGNORED = 0L;
     /** user_data of the eventfd read that lets other threads wake the loop. */
     private static final long WAKEUP = -1L;
@@ -68,7 +66,6 @@ public final class UringDriver implements Driver {
     private final MemorySegment wakeWriteValue;
     private final HeldSubmissions held = new HeldSubmissions();
     private final int loopIndex;
-    private MemorySegment timespecs;
     /** Eventfd reads in the kernel: one, or more after a loss of completions (see {@link #completionsLost}). */
     private int wakeReads;
     /** The next CQE to reap: the one place the driver keeps the CQ head. */
@@ -93,7 +90,6 @@ public final class UringDriver implements Driver {
         this.droppedSeen = ring.cqDropped();
         this.cursor = new SqeCursor(ring.sqes());
         this.ops = new OpTable(256);
-        this.timespecs = arena.allocate(SocketLayouts.KERNEL_TIMESPEC.byteSize() * ops.capacity(), 8);
 
         String[] why = new String[1];
         this.providedBuffers = ProvidedBufferRing.register(arena, ring.struct, pool, settings.providedBuffers(), why);
@@ -152,18 +148,12 @@ public final class UringDriver implements Driver {
     }
 
     /**
-     * Writes the op's SQE (and its linked timeout, if it has a deadline) under its slot's
-     * user_data, or holds the op if the SQ has no room. An exception from the op's
+     * Writes the op's SQE under its slot's user_data (deadlines are the loop's: it cancels an
+     * op whose time ran out), or holds the op if the SQ has no room. An exception from the op's
      * {@code prepare} fails that op alone; its half-written SQE becomes a NOP nobody waits for.
      */
     private void write(Op<?> op) {
-        long deadline = op.deadlineNanos();
-        long remaining = deadline == 0 ? 0 : deadline - System.nanoTime();
-        if (deadline != 0 && remaining <= 0) {
-            end(op, true); // a continuation whose time already ran out
-            return;
-        }
-        if (!room(deadline == 0 ? 1 : 2)) { // an op and its linked timeout must go in one submission
+        if (!room(1)) {
             held.write(op);
             return;
         }
@@ -176,12 +166,6 @@ public final class UringDriver implements Driver {
             return;
         }
         cursor.userData(ops.userData(op.slot));
-        if (deadline != 0) {
-            cursor.addSqeFlags(IOSQE_IO_LINK);
-            long timespec = timespecFor(op.slot, remaining);
-            cursor.at(ring.nextSqe()).prep(IORING_OP_LINK_TIMEOUT, -1, timespec, 1, 0);
-            cursor.userData(IGNORED);
-        }
     }
 
     @Override
@@ -275,18 +259,6 @@ public final class UringDriver implements Driver {
                 "the ring of loop " + loopIndex + " refused io_uring_enter; this is a bug in jring, please report it"));
     }
 
-    private long timespecFor(int slot, long nanos) {
-        long size = SocketLayouts.KERNEL_TIMESPEC.byteSize();
-        if ((slot + 1) * size > timespecs.byteSize()) {
-            // The kernel copied earlier timespecs when it took their SQEs; a bigger array is safe.
-            timespecs = arena.allocate(size * ops.capacity(), 8);
-        }
-        long at = slot * size;
-        timespecs.set(ValueLayout.JAVA_LONG, at + SocketLayouts.TV_SEC, nanos / 1_000_000_000L);
-        timespecs.set(ValueLayout.JAVA_LONG, at + SocketLayouts.TV_NSEC, nanos % 1_000_000_000L);
-        return timespecs.address() + at;
-    }
-
     // ---- completion --------------------------------------------------------------------------
 
     @Override
@@ -377,7 +349,7 @@ public final class UringDriver implements Driver {
         }
         int next;
         try {
-            if (res == -Errno.ECANCELED && (op.cancelRequested() || op.timeoutNanos() > 0)) {
+            if (res == -Errno.ECANCELED && op.cancelRequested()) {
                 end(op, true);
                 return;
             }
