@@ -367,6 +367,12 @@ public final class IoBuffer {
         }
 
         @Override
+        public boolean heldByOperation(IoBuffer b) {
+            int s = (int) STATE.getVolatile(b);
+            return s == HANDED_OVER || s == LENT || s == LENT_RELEASE_PENDING;
+        }
+
+        @Override
         public boolean isOwned(IoBuffer b) {
             return (int) STATE.getVolatile(b) == OWNED;
         }

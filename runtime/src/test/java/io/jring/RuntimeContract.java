@@ -26,6 +26,12 @@ import org.junit.jupiter.api.Test;
 public abstract class RuntimeContract extends RuntimeTestBase {
 
     @Test
+    void theInvariantCheckerWatchesThisSuite() {
+        assertTrue(io.jring.op.Invariants.ENABLED,
+                "run the contract suite with -Djring.debug.invariants=true (the build's surefire argLine sets it)");
+    }
+
+    @Test
     void opensOnTheRequestedBackendWithItsLoops() throws Exception {
         IoRuntime runtime = open(2);
         assertEquals(backend(), runtime.backend());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import io.jring.op.Invariants;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +89,8 @@ public abstract class RuntimeTestBase {
             }
         }
         runtimes.clear();
+        problems.addAll(Invariants.violations());
+        Invariants.clear();
         assertTrue(problems.isEmpty(), () -> "after the test: " + problems);
     }
 

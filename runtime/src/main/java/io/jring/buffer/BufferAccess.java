@@ -39,4 +39,7 @@ public interface BufferAccess {
     void giveBack(IoBuffer b);
 
     boolean isOwned(IoBuffer b);
+
+    /** Whether an operation holds {@code b}: a send took it, or it is lent (released meanwhile or not). */
+    boolean heldByOperation(IoBuffer b);
 }

@@ -84,6 +84,10 @@ public final class Buffers {
         access().giveBack(b);
     }
 
+    public static boolean heldByOperation(IoBuffer b) {
+        return access().heldByOperation(b);
+    }
+
     public static boolean isOwned(IoBuffer b) {
         return access().isOwned(b);
     }

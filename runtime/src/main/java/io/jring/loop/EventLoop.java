@@ -3,6 +3,7 @@ package io.jring.loop;
 import io.jring.Connection;
 import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
+import io.jring.op.Invariants;
 import io.jring.op.Op;
 import io.jring.op.OpContext;
 import io.jring.spi.Driver;
@@ -36,6 +37,8 @@ public final class EventLoop implements OpContext, Executor {
     private final Set<Closeable> resources = new HashSet<>();
     private final Deadlines deadlines = new Deadlines();
     private final PoolReclaim reclaim;
+    /** With {@link Invariants#ENABLED}: ops submitted and not yet ended, which must be none at the stop. */
+    private final Set<Op<?>> submitted = Invariants.ENABLED ? java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()) : null;
     private volatile Driver driver;
     private volatile BufferPool pool;
     private volatile boolean shutdownRequested;
@@ -182,6 +185,9 @@ public final class EventLoop implements OpContext, Executor {
             terminated.completeExceptionally(t);
             return;
         }
+        if (submitted != null && !submitted.isEmpty()) {
+            Invariants.violated("loop " + index + " stopped with ops that never ended: " + submitted);
+        }
         driverOpen = false;
         driver.close();
         reclaim.loopStopped(pool); // freed once every loop has stopped
@@ -233,6 +239,9 @@ public final class EventLoop implements OpContext, Executor {
     /** Starts {@code op} in the driver; the loop watches its deadline until it ends. */
     void submit(Op<?> op) {
         watchDeadline(op);
+        if (submitted != null) {
+            submitted.add(op);
+        }
         driver.submit(op);
     }
 
@@ -252,6 +261,9 @@ public final class EventLoop implements OpContext, Executor {
     @Override
     public void opEnded(Op<?> op) {
         unwatchDeadline(op);
+        if (submitted != null) {
+            submitted.remove(op);
+        }
     }
 
     private void runTasks() {

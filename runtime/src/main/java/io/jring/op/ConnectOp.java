@@ -48,6 +48,11 @@ public final class ConnectOp extends Op<Connection> {
     }
 
     @Override
+    public boolean holdsMemory(long at, long size) {
+        return Invariants.within(sockaddr, at, size);
+    }
+
+    @Override
     public int interest() {
         return Linux.EPOLLOUT;
     }

@@ -37,6 +37,8 @@ public abstract class Op<T> extends RuntimeFuture<T> {
     private final long timeoutNanos;
     private final long deadlineNanos;
     private Throwable cancelCause;
+    /** Set by {@link #finished()}: an op ends once. */
+    private boolean ended;
 
     /** Driver bookkeeping: the op-table slot (io_uring) or -1. */
     public int slot = -1;
@@ -192,8 +194,27 @@ public abstract class Op<T> extends RuntimeFuture<T> {
                 + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
     }
 
+    /**
+     * Whether this op holds {@code [address, address + length)} until its last CQE: memory it
+     * allocated, or a pooled block it took or borrowed. Asked by {@link Invariants} of every
+     * address the op writes into an SQE; an op that names memory answers for it.
+     */
+    public boolean holdsMemory(long address, long length) {
+        return false;
+    }
+
     /** Called once by the driver when the op has ended; tells the loop and the owner, on the loop thread. */
     public final void finished() {
+        if (ended) {
+            // A second end would tell the owner twice (a send queue starting two sends, a
+            // receiver serving twice): never pass it on.
+            Invariants.violated(name() + " on fd " + fd + " ended twice");
+            return;
+        }
+        ended = true;
+        if (Invariants.ENABLED && !isDone()) {
+            Invariants.violated(name() + " on fd " + fd + " ended with its future still pending");
+        }
         context.opEnded(this);
         if (owner != null) {
             owner.opFinished(this);

@@ -48,6 +48,11 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
     }
 
     @Override
+    public boolean holdsMemory(long at, long size) {
+        return Buffers.heldByOperation(into) && Invariants.within(Buffers.memory(into), at, size);
+    }
+
+    @Override
     public int interest() {
         return Linux.EPOLLIN;
     }

@@ -44,6 +44,11 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
     }
 
     @Override
+    public boolean holdsMemory(long at, long size) {
+        return held != null && Buffers.heldByOperation(held) && Invariants.within(Buffers.memory(held), at, size);
+    }
+
+    @Override
     public int interest() {
         return Linux.EPOLLIN;
     }

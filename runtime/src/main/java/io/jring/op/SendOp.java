@@ -101,6 +101,14 @@ public final class SendOp extends Op<Void> {
     }
 
     @Override
+    public boolean holdsMemory(long at, long size) {
+        if (buffer != null) {
+            return Buffers.heldByOperation(buffer) && Invariants.within(Buffers.memory(buffer), at, size);
+        }
+        return Invariants.within(keepAlive, at, size);
+    }
+
+    @Override
     public int interest() {
         return Linux.EPOLLOUT;
     }

@@ -71,6 +71,20 @@ public final class SendvOp extends Op<Void> {
                 .opFlags(Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL);
     }
 
+    /** The msghdr and iovecs live in the scratch block; each iovec points into a buffer this send took. */
+    @Override
+    public boolean holdsMemory(long at, long size) {
+        if (!Buffers.heldByOperation(scratch) || !Invariants.within(Buffers.memory(scratch), at, size)) {
+            return false;
+        }
+        for (IoBuffer b : buffers) {
+            if (!Buffers.heldByOperation(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public int interest() {
         return Linux.EPOLLOUT;

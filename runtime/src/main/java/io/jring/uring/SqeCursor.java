@@ -19,6 +19,10 @@ import java.lang.foreign.ValueLayout;
 final class SqeCursor implements Sqe {
     private final MemorySegment sqes;
     private long base;
+    /** What the last {@link #prep} named, for the invariant checker. */
+    int opcode;
+    long addr;
+    int len;
 
     SqeCursor(MemorySegment sqes) {
         this.sqes = sqes;
@@ -37,6 +41,9 @@ final class SqeCursor implements Sqe {
         sqes.set(ValueLayout.JAVA_LONG, base + SQE_OFF, off);
         sqes.set(ValueLayout.JAVA_LONG, base + SQE_ADDR, addr);
         sqes.set(ValueLayout.JAVA_INT, base + SQE_LEN, len);
+        this.opcode = opcode;
+        this.addr = addr;
+        this.len = len;
         return this;
     }
 

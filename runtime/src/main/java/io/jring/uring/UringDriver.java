@@ -16,6 +16,7 @@ import io.jring.bindings.LibUring;
 import io.jring.bindings.Linux;
 import io.jring.bindings.SocketLayouts;
 import io.jring.loop.BufferPool;
+import io.jring.op.Invariants;
 import io.jring.op.Op;
 import io.jring.spi.Driver;
 import io.jring.spi.DriverSettings;
@@ -160,6 +161,9 @@ public final class UringDriver implements Driver {
         cursor.at(ring.nextSqe());
         try {
             op.prepare(cursor);
+            if (Invariants.ENABLED) {
+                Invariants.checkSqe(op, cursor.opcode, cursor.addr, cursor.len);
+            }
         } catch (Throwable t) {
             cursor.clear();
             failed(op, t, "prepare", false);

@@ -77,6 +77,8 @@ final class TestOps {
     /** An 8-byte read of an eventfd: pending until someone signals it. */
     static final class EventfdRead extends Counting {
         private final MemorySegment into;
+        /** False: the op denies holding its memory, as a buggy op would (for the invariant checker's test). */
+        boolean claimsItsMemory = true;
 
         EventfdRead(RingHarness harness, int eventfd, long timeoutNanos) {
             super(harness, eventfd, timeoutNanos);
@@ -91,6 +93,11 @@ final class TestOps {
         @Override
         void prep(Sqe sqe) {
             sqe.prep(IORING_OP_READ, fd, into.address(), 8, 0);
+        }
+
+        @Override
+        public boolean holdsMemory(long address, long length) {
+            return claimsItsMemory && io.jring.op.Invariants.within(into, address, length);
         }
     }
 
