@@ -24,13 +24,17 @@ public final class Invariants {
     public static final boolean ENABLED = Boolean.getBoolean("jring.debug.invariants");
     private static final System.Logger LOG = System.getLogger("io.jring");
     private static final List<String> VIOLATIONS = new CopyOnWriteArrayList<>();
+    /** Violations kept (and logged) until the next {@link #clear()}; later ones are dropped. */
+    private static final int KEPT = 20;
 
     private Invariants() {}
 
     /** Records a broken rule (always logged; kept for {@link #violations()}). */
     public static void violated(String what) {
-        VIOLATIONS.add(what);
-        LOG.log(System.Logger.Level.ERROR, "jring invariant violated: " + what, new Throwable("here"));
+        if (VIOLATIONS.size() < KEPT) { // a broken rule tends to break thousands of times
+            VIOLATIONS.add(what);
+            LOG.log(System.Logger.Level.ERROR, "jring invariant violated: " + what, new Throwable("here"));
+        }
     }
 
     /** What was violated since the last {@link #clear()}. */
