@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,38 +41,6 @@ public final class TcpListener implements Listener {
     private final ArrayDeque<CompletableFuture<Connection>> waiting = new ArrayDeque<>();
     private final boolean[] armed;
     private volatile boolean closing;
-
-    /** One loop's view of a listening socket and the accepts it runs there. */
-    private static final class ListenSocket extends OpSet {
-        final int fd;
-        final CompletableFuture<Void> closed = new CompletableFuture<>();
-        /** Loops still using {@link #fd}: a shared socket is closed when the last one is done. */
-        private final AtomicInteger users;
-
-        ListenSocket(EventLoop loop, int fd, AtomicInteger users) {
-            super(loop, "listener");
-            this.fd = fd;
-            this.users = users;
-        }
-
-        /**
-         * No accept of this loop is left on {@link #fd}: this loop's driver forgets it now, and
-         * only then does this loop give up its share. A shared socket is closed by whichever
-         * loop gives up the last share, so every driver that may hold a registration for the
-         * number has been told before the number can be reused.
-         */
-        @Override
-        void drained() {
-            super.drained();
-            if (!closed.isDone()) {
-                loop.closingDescriptor(fd);
-                if (users.decrementAndGet() == 0) {
-                    LibC.close(fd);
-                }
-                closed.complete(null);
-            }
-        }
-    }
 
     private TcpListener(List<ListenSocket> sockets, InetSocketAddress localAddress) {
         this.sockets = sockets;
@@ -100,11 +69,12 @@ public final class TcpListener implements Listener {
         }
         List<ListenSocket> sockets = new ArrayList<>();
         AtomicInteger sharedUsers = new AtomicInteger(loops.size());
+        AcceptEpisodes episodes = new AcceptEpisodes(bound);
         for (int i = 0; i < loops.size(); i++) {
             if (options.reusePort()) {
-                sockets.add(new ListenSocket(loops.get(i), fds.get(i), new AtomicInteger(1)));
+                sockets.add(new ListenSocket(loops.get(i), fds.get(i), new AtomicInteger(1), episodes));
             } else {
-                sockets.add(new ListenSocket(loops.get(i), fds.getFirst(), sharedUsers));
+                sockets.add(new ListenSocket(loops.get(i), fds.getFirst(), sharedUsers, episodes));
             }
         }
         return new TcpListener(sockets, bound);
@@ -153,15 +123,21 @@ public final class TcpListener implements Listener {
                 }
             }
         }
+        // The deadline is a timer of the first loop (its clock starts now); it is stopped once
+        // the accept completes, so a long timeout keeps nothing alive after that.
+        LoopTimer deadline = timeoutNanos > 0 ? new LoopTimer(sockets.getFirst().loop, timeoutNanos, () ->
+                accept.completeExceptionally(new TimeoutException("accept timed out after "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"))) : null;
         accept.whenComplete((connection, error) -> {
             synchronized (unclaimed) {
                 waiting.remove(accept);
             }
+            if (deadline != null) {
+                sockets.getFirst().loop.run(deadline::stop);
+            }
         });
-        if (timeoutNanos > 0) {
-            long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
-            CompletableFuture.delayedExecutor(timeoutNanos, TimeUnit.NANOSECONDS, sockets.getFirst().loop).execute(
-                    () -> accept.completeExceptionally(new TimeoutException("accept timed out after " + millis + " ms")));
+        if (deadline != null) {
+            sockets.getFirst().loop.run(deadline::start);
         }
         toArm.forEach(this::arm);
         return accept;
@@ -213,11 +189,38 @@ public final class TcpListener implements Listener {
         connection.close();
     }
 
+    /**
+     * One accept stream per loop. The returned future completes normally once every stream
+     * ended because the listener (or the runtime) closed, and exceptionally as soon as one
+     * stream failed for good; the other loops' streams go on until the listener closes.
+     */
     @Override
-    public void onAccept(Consumer<Connection> handler) {
+    public CompletableFuture<Void> onAccept(Consumer<Connection> handler) {
+        Objects.requireNonNull(handler, "handler");
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        AtomicInteger running = new AtomicInteger(sockets.size());
         for (ListenSocket socket : sockets) {
-            socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, handler));
+            Consumer<Connection> counted = connection -> {
+                socket.accepted(); // ends a shortage episode, if there was one
+                handler.accept(connection);
+            };
+            socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, counted))
+                    .whenComplete((ignored, error) -> streamEnded(ended, running, socket, error));
         }
+        return ended;
+    }
+
+    private void streamEnded(CompletableFuture<Void> ended, AtomicInteger running, ListenSocket socket, Throwable error) {
+        if (error instanceof ConnectionClosedException) {
+            if (running.decrementAndGet() == 0) {
+                ended.complete(null);
+            }
+            return;
+        }
+        System.getLogger("io.jring").log(System.Logger.Level.WARNING, "onAccept on " + localAddress
+                + " stopped for good on loop " + socket.loop.index() + ": " + error.getMessage()
+                + "; that loop accepts nothing more from this listener (close it and listen again)");
+        ended.completeExceptionally(error);
     }
 
     @Override

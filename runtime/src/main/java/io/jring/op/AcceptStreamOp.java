@@ -14,12 +14,15 @@ import java.util.function.Consumer;
 /**
  * Accepts connection after connection for {@code Listener.onAccept}: one multishot accept
  * where the kernel has it (one SQE, a CQE per connection), else a single-shot accept re-armed
- * after each connection. Its future completes only when the stream ends (listener closed, or
- * an error that is about the listening socket).
+ * after each connection. Out of descriptors or socket memory it pauses (see {@link Pausable})
+ * and its owner re-arms it later, multishot again. Its future completes only when the stream
+ * ends: with {@code ConnectionClosedException} when the listener closes, or with the error
+ * that is about the listening socket itself (EBADF, EINVAL...).
  */
-public final class AcceptStreamOp extends Op<Void> {
+public final class AcceptStreamOp extends Op<Void> implements Pausable {
     private final Consumer<Connection> handler;
     private boolean multishot;
+    private int pausedBy;
 
     public AcceptStreamOp(OpContext context, OpOwner owner, int listenFd, Consumer<Connection> handler) {
         super(context, owner, listenFd, 0);
@@ -53,6 +56,7 @@ public final class AcceptStreamOp extends Op<Void> {
     @Override
     public int complete(long res, int flags) {
         if (res >= 0) {
+            pausedBy = 0;
             Connection connection = context.adopt((int) res);
             if (isDone()) {
                 connection.close();
@@ -68,6 +72,9 @@ public final class AcceptStreamOp extends Op<Void> {
             }
             return (flags & IORING_CQE_F_MORE) != 0 ? STILL_ARMED : RESUBMIT;
         }
+        if ((flags & IORING_CQE_F_MORE) != 0) {
+            return STILL_ARMED; // an error the kernel's multishot went on after: more CQEs come
+        }
         int errno = (int) -res;
         if (multishot && errno == Errno.EINVAL) {
             multishot = false; // an older kernel refused the multishot flag: re-arm one at a time
@@ -76,6 +83,20 @@ public final class AcceptStreamOp extends Op<Void> {
         if (AcceptOp.retryable(errno)) {
             return RESUBMIT;
         }
+        if (AcceptOp.outOfResources(errno)) {
+            // The kernel ended the multishot accept (no F_MORE): the owner re-arms it after a pause.
+            if (cancelRequested()) {
+                aborted(); // the listener is closing: end now, for that cause
+            } else {
+                pausedBy = errno;
+            }
+            return FINISHED;
+        }
         return fail(res);
+    }
+
+    @Override
+    public int pausedBy() {
+        return pausedBy;
     }
 }
