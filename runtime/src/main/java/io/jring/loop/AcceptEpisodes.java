@@ -11,8 +11,10 @@ import java.util.concurrent.TimeUnit;
  * one WARNING when accepting first pauses, naming the call, the errno and what to raise, and
  * one INFO when a connection is accepted again, with how many retries it took; nothing in
  * between, however many loops and accepts pause and retry meanwhile (a log line per retry
- * would flood the log exactly when the machine is short of resources). Thread-safe: each
- * loop's socket reports here.
+ * would flood the log exactly when the machine is short of resources). A server that sits at
+ * its limit pauses again as soon as each freed descriptor is taken, so a new episode is only
+ * logged a minute or more after the last one was; the pauses in between are counted, and the
+ * next WARNING says how many there were. Thread-safe: each loop's socket reports here.
  *
  * <p>These lines are written when the process may have no descriptor to spare, so writing
  * them must neither need one nor throw into the loop: the JDK's default log formatter loads
@@ -27,10 +29,16 @@ final class AcceptEpisodes {
         ZoneId.systemDefault(); // loads tzdb.dat now, while a descriptor is free
     }
 
+    static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private final InetSocketAddress address;
+    /** A logged episode is going on: its end is logged too. */
     private boolean active;
     private int retries;
     private long startedNanos;
+    private boolean warned;
+    private long lastWarningNanos;
+    private int unloggedPauses;
 
     AcceptEpisodes(InetSocketAddress address) {
         this.address = address;
@@ -41,13 +49,22 @@ final class AcceptEpisodes {
         if (active) {
             return;
         }
+        long now = System.nanoTime();
+        if (warned && now - lastWarningNanos < QUIET_NANOS) {
+            unloggedPauses++;
+            return;
+        }
         active = true;
         retries = 0;
-        startedNanos = System.nanoTime();
+        startedNanos = now;
+        warned = true;
+        lastWarningNanos = now;
+        String since = unloggedPauses == 0 ? "" : " (" + unloggedPauses + " shorter pauses since the last warning)";
+        unloggedPauses = 0;
         log(Level.WARNING, "accept on " + address + " paused: " + call + ": " + Errno.describe(errno) + ": "
                 + advice(errno) + ". New connections wait in the listen backlog meanwhile; accept is retried every "
                 + TimeUnit.NANOSECONDS.toMillis(firstRetryNanos) + " ms, doubling up to "
-                + TimeUnit.NANOSECONDS.toMillis(maxRetryNanos) + " ms, until it succeeds");
+                + TimeUnit.NANOSECONDS.toMillis(maxRetryNanos) + " ms, until it succeeds" + since);
     }
 
     /** A paused socket tried again. */

@@ -26,6 +26,12 @@ final class ListenSocket extends OpSet {
     static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     static final long MAX_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    static {
+        // A pause comes when no descriptor is free, and loading a class (from a directory on the
+        // classpath, or a jar not yet opened) needs one: load what a pause runs now.
+        LoopTimer.load();
+    }
+
     final int fd;
     final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** Loops still using {@link #fd}: a shared socket is closed when the last one is done. */

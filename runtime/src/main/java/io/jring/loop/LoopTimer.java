@@ -35,6 +35,9 @@ final class LoopTimer extends Op<Void> {
         this.action = action;
     }
 
+    /** Loads and initializes this class (and its owner) ahead of a time when no descriptor may be free. */
+    static void load() {}
+
     /** Arms the timer (loop thread), unless it was stopped already. */
     void start() {
         if (!stopped) {

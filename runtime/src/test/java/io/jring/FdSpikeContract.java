@@ -1,0 +1,100 @@
+package io.jring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The fd spike: more clients than RLIMIT_NOFILE lets the server hold. The server (a child JVM
+ * under {@code prlimit --nofile}, two loops, onAccept echo) must log the shortage once, keep
+ * serving what it holds, and once clients leave accept the connections that waited in the
+ * backlog meanwhile (no new readiness event comes for those on edge-triggered epoll, and the
+ * kernel ended the multishot accept on io_uring) and new ones, and serve them all.
+ */
+public abstract class FdSpikeContract extends RuntimeTestBase {
+    private static final int LIMIT = 256;
+    /** Twice the limit: whatever the JVM itself holds, the last ones cannot be accepted during the spike. */
+    private static final int CLIENTS = 2 * LIMIT;
+    /** Clients kept open through the spike: they arrived past the limit and wait in the backlog. */
+    private static final int LATE = 50;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void acceptSurvivesRunningOutOfDescriptors() throws Exception {
+        List<String> prlimit = List.of("prlimit", "--nofile=" + LIMIT + ":" + LIMIT, "--");
+        try (ChildJvm child = ChildJvm.startUnder(prlimit, FdSpikeMain.class, backend().name(), "2")) {
+            try {
+                spike(child);
+            } catch (IOException | RuntimeException e) {
+                throw new AssertionError(e + "\nthe server's stderr:\n" + child.stderr(), e);
+            }
+        }
+    }
+
+    private void spike(ChildJvm child) throws Exception {
+        {
+            String port = child.readLine();
+            assertNotNull(port, child::stderr);
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", Integer.parseInt(port.substring("port ".length())));
+            List<PeerSocket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < CLIENTS; i++) {
+                    clients.add(PeerSocket.connect(address)); // the kernel completes the handshake into the backlog
+                }
+                awaitStderr(child, "paused: ");
+                assertEchoes(clients.getFirst(), "held through the spike");
+                for (PeerSocket early : clients.subList(0, CLIENTS - LATE)) {
+                    early.close();
+                }
+                for (PeerSocket late : clients.subList(CLIENTS - LATE, CLIENTS)) {
+                    assertEchoes(late, "waited in the backlog");
+                }
+                for (int i = 0; i < 20; i++) {
+                    try (PeerSocket fresh = PeerSocket.connect(address)) {
+                        assertEchoes(fresh, "new " + i);
+                    }
+                }
+            } finally {
+                for (PeerSocket client : clients) {
+                    client.close();
+                }
+            }
+
+            child.writeLine("close");
+            assertEquals("accepting before close: running", child.readLine(), child::stderr);
+            assertEquals("onAccept ended: normally", child.readLine(), child::stderr);
+            assertEquals("closed", child.readLine(), child::stderr);
+            assertEquals(0, child.waitFor(30), child::stderr);
+
+            String err = child.stderr();
+            List<String> warnings = err.lines().filter(line -> line.contains("paused: ")).toList();
+            assertEquals(1, warnings.size(), () -> "one warning per episode:\n" + err);
+            String call = backend() == Backend.IO_URING ? "io_uring accept" : "accept4";
+            String warning = warnings.getFirst();
+            assertTrue(warning.startsWith("WARNING") && warning.contains(call + ": EMFILE")
+                    && warning.contains("RLIMIT_NOFILE") && warning.contains("ulimit -n"), warning);
+            assertEquals(1, err.lines().filter(line -> line.contains("resumed after")).count(), err);
+            assertTrue(!err.contains("crashed") && !err.contains("Exception in thread"), err);
+        }
+    }
+
+    private static void assertEchoes(PeerSocket client, String text) throws IOException {
+        client.write(text);
+        assertEquals(text, client.readString(text.length()));
+    }
+
+    /** Waits (bounded by the test's timeout) until the child has written {@code text} to stderr. */
+    private static void awaitStderr(ChildJvm child, String text) throws InterruptedException {
+        while (!child.stderr().contains(text)) {
+            Thread.sleep(20);
+        }
+    }
+}
