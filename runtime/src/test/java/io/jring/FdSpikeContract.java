@@ -91,9 +91,14 @@ public abstract class FdSpikeContract extends RuntimeTestBase {
         assertEquals(text, client.readString(text.length()));
     }
 
-    /** Waits (bounded by the test's timeout) until the child has written {@code text} to stderr. */
+    /** Waits until the child has written {@code text} to stderr; fails, with that stderr, after a minute. */
     private static void awaitStderr(ChildJvm child, String text) throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
         while (!child.stderr().contains(text)) {
+            if (System.nanoTime() - giveUp > 0) {
+                throw new AssertionError("the server never logged '" + text + "' with " + CLIENTS
+                        + " clients and RLIMIT_NOFILE " + LIMIT + "; its stderr:\n" + child.stderr());
+            }
             Thread.sleep(20);
         }
     }
