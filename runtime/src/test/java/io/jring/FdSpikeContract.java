@@ -9,12 +9,13 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The fd spike: more clients than RLIMIT_NOFILE lets the server hold. The server (a child JVM
- * under {@code prlimit --nofile}, two loops, onAccept echo) must log the shortage once, keep
+ * under {@code prlimit --nofile}, two loops, an echo server on onAccept or accept()) must log the shortage once, keep
  * serving what it holds, and once clients leave accept the connections that waited in the
  * backlog meanwhile (no new readiness event comes for those on edge-triggered epoll, and the
  * kernel ended the multishot accept on io_uring) and new ones, and serve them all.
@@ -26,11 +27,16 @@ public abstract class FdSpikeContract extends RuntimeTestBase {
     /** Clients kept open through the spike: they arrived past the limit and wait in the backlog. */
     private static final int LATE = 50;
 
-    @Test
+    /**
+     * {@code onAccept}; {@code accept} with one socket per loop (accepts armed by the listener);
+     * {@code accept-shared}, one socket for both loops (each accept() future is the op that pauses).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"onAccept", "accept", "accept-shared"})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void acceptSurvivesRunningOutOfDescriptors() throws Exception {
+    void acceptSurvivesRunningOutOfDescriptors(String mode) throws Exception {
         List<String> prlimit = List.of("prlimit", "--nofile=" + LIMIT + ":" + LIMIT, "--");
-        try (ChildJvm child = ChildJvm.startUnder(prlimit, FdSpikeMain.class, backend().name(), "2")) {
+        try (ChildJvm child = ChildJvm.startUnder(prlimit, FdSpikeMain.class, backend().name(), "2", mode)) {
             try {
                 spike(child);
             } catch (IOException | RuntimeException e) {
@@ -70,7 +76,7 @@ public abstract class FdSpikeContract extends RuntimeTestBase {
 
             child.writeLine("close");
             assertEquals("accepting before close: running", child.readLine(), child::stderr);
-            assertEquals("onAccept ended: normally", child.readLine(), child::stderr);
+            assertEquals("accepting ended: normally", child.readLine(), child::stderr);
             assertEquals("closed", child.readLine(), child::stderr);
             assertEquals(0, child.waitFor(30), child::stderr);
 
