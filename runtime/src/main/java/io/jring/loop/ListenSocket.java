@@ -1,9 +1,10 @@
 package io.jring.loop;
 
 import io.jring.Backend;
+import io.jring.NativeIoException;
+import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
-import io.jring.op.Op;
-import io.jring.op.Pausable;
+import io.jring.op.AcceptOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,14 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One loop's view of a listening socket and the accepts it runs there.
  *
- * <p><b>Accepting through a shortage.</b> An accept that meets EMFILE, ENFILE, ENOBUFS or
- * ENOMEM pauses ({@link Pausable}): the driver is done with it, its future stays pending, and
- * it waits here until a loop timer fires; then it is submitted again, so accept4 (or the
- * io_uring accept, multishot again) really runs again: no readiness event would come for
- * connections that already wait in the backlog. The pause starts at 10 ms and doubles up to
- * 1 s while retries fail, and starts over after a connection is accepted. While paused an
- * accept still counts as running here, so the listener only closes once it has ended; its
- * deadline (an {@code accept(timeout)}) and a user's cancel still end it.
+ * <p><b>Accepting through a shortage.</b> An accept op that fails with EMFILE, ENFILE, ENOBUFS
+ * or ENOMEM has ended like any op (once, its future done); the listener then asks for a
+ * {@link #retryLater}, and after a pause on a loop timer a new op runs accept4 (or the io_uring
+ * accept, multishot again) for real: no readiness event would come for connections that
+ * already wait in the backlog. The pause starts at 10 ms and doubles up to 1 s while retries
+ * fail, and starts over once a connection is accepted. Nothing of a pause is in the kernel,
+ * so closing the socket only stops the timer and tells whoever waited.
  */
 final class ListenSocket extends OpSet {
     static final long FIRST_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -30,6 +30,7 @@ final class ListenSocket extends OpSet {
         // A pause comes when no descriptor is free, and loading a class (from a directory on the
         // classpath, or a jar not yet opened) needs one: load what a pause runs now.
         LoopTimer.load();
+        new NativeIoException("accept", Errno.EMFILE).getMessage(); // the error and its advice table
     }
 
     final int fd;
@@ -38,9 +39,10 @@ final class ListenSocket extends OpSet {
     private final AtomicInteger users;
     private final AcceptEpisodes episodes;
     private final Backoff backoff = new Backoff(FIRST_RETRY_NANOS, MAX_RETRY_NANOS);
-    /** Accepts waiting for {@link #retry} (loop thread). */
-    private final List<Op<?>> paused = new ArrayList<>();
-    private LoopTimer retry;
+    /** What to run when {@link #timer} fires, and instead if the socket closes first (loop thread). */
+    private final List<Runnable> retries = new ArrayList<>();
+    private final List<Runnable> closedInstead = new ArrayList<>();
+    private LoopTimer timer;
 
     ListenSocket(EventLoop loop, int fd, AtomicInteger users, AcceptEpisodes episodes) {
         super(loop, "listener");
@@ -49,8 +51,48 @@ final class ListenSocket extends OpSet {
         this.episodes = episodes;
     }
 
-    /** A connection was accepted on this socket (loop thread): a shortage, if there was one, is over. */
+    /** The errno if {@code error} is a shortage that accepting waits out, else 0. */
+    static int shortage(Throwable error) {
+        return error instanceof NativeIoException e && AcceptOp.outOfResources(e.errno()) ? e.errno() : 0;
+    }
+
+    /**
+     * An accept on this socket failed for {@code errno} (a {@link #shortage}): runs {@code retry}
+     * on this loop after the next pause, or {@code ifClosed} instead if the socket closes first
+     * (or has closed already). Every retry asked for during one pause runs when it ends.
+     */
+    void retryLater(int errno, Runnable retry, Runnable ifClosed) {
+        loop.run(() -> {
+            if (isClosing()) {
+                ifClosed.run();
+                return;
+            }
+            episodes.paused(loop.driver().backend() == Backend.IO_URING ? "io_uring accept" : "accept4",
+                    errno, FIRST_RETRY_NANOS, MAX_RETRY_NANOS);
+            retries.add(retry);
+            closedInstead.add(ifClosed);
+            if (timer == null) {
+                timer = new LoopTimer(loop, backoff.next(), this::retryNow);
+                timer.start();
+            }
+        });
+    }
+
+    private void retryNow() {
+        timer = null;
+        episodes.retried();
+        List<Runnable> due = new ArrayList<>(retries);
+        retries.clear();
+        closedInstead.clear();
+        due.forEach(Runnable::run); // each starts a new accept op; one that meets the shortage again asks again
+    }
+
+    /** A connection was accepted on this socket: a shortage, if there was one, is over. */
     void accepted() {
+        if (!loop.inLoop()) {
+            loop.execute(this::accepted); // a stage attached after the op completed runs on its caller
+            return;
+        }
         if (backoff.backingOff()) {
             backoff.reset();
             episodes.resumed();
@@ -58,72 +100,16 @@ final class ListenSocket extends OpSet {
     }
 
     @Override
-    public void opFinished(Op<?> op) {
-        if (!op.isDone() && op instanceof Pausable pausable && pausable.pausedBy() != 0) {
-            pause(op, pausable.pausedBy());
-            return; // still running, as far as closing is concerned
-        }
-        if (op.isDone() && !op.isCompletedExceptionally()) {
-            accepted(); // a single accept delivered its connection
-        }
-        super.opFinished(op);
-    }
-
-    private void pause(Op<?> op, int errno) {
-        episodes.paused(loop.driver().backend() == Backend.IO_URING ? "io_uring accept" : "accept4",
-                errno, FIRST_RETRY_NANOS, MAX_RETRY_NANOS);
-        paused.add(op);
-        loop.watchDeadline(op); // an accept(timeout) still times out while it waits here
-        if (retry == null) {
-            retry = new LoopTimer(loop, backoff.next(), this::retryPaused);
-            retry.start();
-        }
-    }
-
-    /** The pause is over: submit every paused accept again; one that meets the shortage again pauses again. */
-    private void retryPaused() {
-        retry = null;
-        episodes.retried();
-        List<Op<?>> again = new ArrayList<>(paused);
-        paused.clear();
-        for (Op<?> op : again) {
-            if (op.isDone()) {
-                loop.endWaiting(op); // cancelled by the user; the cancel itself is still on its way
-            } else {
-                loop.unwatchDeadline(op);
-                loop.driver().submit(op);
-            }
-        }
-    }
-
-    @Override
-    public void deadlinePassed(Op<?> op) {
-        if (paused.remove(op)) {
-            loop.endWaiting(op); // a TimeoutException, as if the kernel had timed it out
-        }
-    }
-
-    @Override
-    public void cancelledWhileWaiting(Op<?> op) {
-        if (paused.remove(op)) {
-            loop.endWaiting(op);
-        }
-    }
-
-    /** Paused accepts are not in the driver, so nothing would cancel them there: end them here first. */
-    @Override
     void beginClose() {
-        if (retry != null) {
-            retry.stop();
-            retry = null;
+        if (timer != null) {
+            timer.stop();
+            timer = null;
         }
-        List<Op<?>> ending = new ArrayList<>(paused);
-        paused.clear();
-        for (Op<?> op : ending) {
-            loop.unwatchDeadline(op);
-            EventLoop.abandon(op, "listener closed");
-        }
+        List<Runnable> told = new ArrayList<>(closedInstead);
+        retries.clear();
+        closedInstead.clear();
         super.beginClose();
+        told.forEach(Runnable::run);
     }
 
     /**

@@ -30,12 +30,9 @@ import java.util.function.Consumer;
 public final class TcpListener implements Listener {
     private final List<ListenSocket> sockets;
     private final InetSocketAddress localAddress;
-    private final AtomicInteger nextSocket = new AtomicInteger();
-    /** One socket per loop (SO_REUSEPORT): the kernel, not accept(), picks the socket of each connection. */
-    private final boolean perLoopSockets;
     /**
-     * With per-loop sockets: connections accepted with no accept() waiting, the accept()s
-     * waiting, and which sockets have an accept armed; all guarded by {@code unclaimed}'s lock.
+     * Connections accepted with no accept() waiting, the accept()s waiting, and which sockets
+     * have an accept armed; all guarded by {@code unclaimed}'s lock.
      */
     private final ArrayDeque<Connection> unclaimed = new ArrayDeque<>();
     private final ArrayDeque<CompletableFuture<Connection>> waiting = new ArrayDeque<>();
@@ -45,7 +42,6 @@ public final class TcpListener implements Listener {
     private TcpListener(List<ListenSocket> sockets, InetSocketAddress localAddress) {
         this.sockets = sockets;
         this.localAddress = localAddress;
-        this.perLoopSockets = sockets.stream().mapToInt(socket -> socket.fd).distinct().count() > 1;
         this.armed = new boolean[sockets.size()];
     }
 
@@ -87,22 +83,20 @@ public final class TcpListener implements Listener {
 
     @Override
     public CompletableFuture<Connection> accept(Duration timeout) {
-        long timeoutNanos = TcpConnection.timeoutNanos(timeout);
-        if (perLoopSockets) {
-            return acceptFromAnySocket(timeoutNanos);
-        }
-        ListenSocket socket = sockets.get(Math.floorMod(nextSocket.getAndIncrement(), sockets.size()));
-        return socket.submit(new AcceptOp(socket.loop, socket, socket.fd, timeoutNanos));
+        return acceptFromAnySocket(TcpConnection.timeoutNanos(timeout));
     }
 
-    // ---- accept() with one socket per loop ------------------------------------------------------
+    // ---- accept() ---------------------------------------------------------------------------------
     //
     // The kernel hashes each connection to one of the SO_REUSEPORT sockets, so an accept() that
     // waited on one socket could wait forever while its connection sat in another's queue. So
-    // while any accept() waits, every socket has one accept armed (never more, and never
+    // while any accept() waits, every loop's socket has one accept armed (never more, and never
     // cancelled: cancelling one of several accepts armed on a socket can swallow the wakeup of
     // a connection the others then never see). Each connection goes to the oldest waiting
-    // accept(), or is kept for the next one; the deadline is a timer, not the kernel op's.
+    // accept(), or is kept for the next one; the deadline is a timer, not the kernel op's. A
+    // socket shared by every loop is served the same way, one armed accept per loop, so the
+    // future a user holds is never a kernel op: an accept that meets EMFILE is retried by the
+    // listener after a pause ({@link ListenSocket#retryLater}) while the accept()s keep waiting.
 
     private CompletableFuture<Connection> acceptFromAnySocket(long timeoutNanos) {
         CompletableFuture<Connection> accept = new CompletableFuture<>();
@@ -151,7 +145,14 @@ public final class TcpListener implements Listener {
 
     private void accepted(int index, Connection connection, Throwable error) {
         if (connection != null) {
+            sockets.get(index).accepted(); // loop thread: the op completed there
             handOver(connection);
+        }
+        int shortage = ListenSocket.shortage(error);
+        if (shortage != 0 && !closing) {
+            // Still armed, as far as accept() is concerned: try again after a pause.
+            sockets.get(index).retryLater(shortage, () -> rearm(index), () -> disarm(index));
+            return;
         }
         boolean again;
         List<CompletableFuture<Connection>> failed = List.of();
@@ -165,6 +166,24 @@ public final class TcpListener implements Listener {
         failed.forEach(accept -> accept.completeExceptionally(error));
         if (again) {
             arm(index);
+        }
+    }
+
+    /** After a pause: arms the socket's accept again if an accept() still waits. */
+    private void rearm(int index) {
+        boolean again;
+        synchronized (unclaimed) {
+            again = !closing && !waiting.isEmpty();
+            armed[index] = again;
+        }
+        if (again) {
+            arm(index);
+        }
+    }
+
+    private void disarm(int index) {
+        synchronized (unclaimed) {
+            armed[index] = false;
         }
     }
 
@@ -204,10 +223,23 @@ public final class TcpListener implements Listener {
                 socket.accepted(); // ends a shortage episode, if there was one
                 handler.accept(connection);
             };
-            socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, counted))
-                    .whenComplete((ignored, error) -> streamEnded(ended, running, socket, error));
+            startStream(socket, counted, ended, running);
         }
         return ended;
+    }
+
+    /** One loop's accept stream; after a shortage (EMFILE...) a new one starts after a pause. */
+    private void startStream(ListenSocket socket, Consumer<Connection> handler, CompletableFuture<Void> ended,
+                             AtomicInteger running) {
+        socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, handler)).whenComplete((ignored, error) -> {
+            int shortage = ListenSocket.shortage(error);
+            if (shortage != 0 && !closing) {
+                socket.retryLater(shortage, () -> startStream(socket, handler, ended, running),
+                        () -> streamEnded(ended, running, socket, new ConnectionClosedException("listener closed")));
+            } else {
+                streamEnded(ended, running, socket, error);
+            }
+        });
     }
 
     private void streamEnded(CompletableFuture<Void> ended, AtomicInteger running, ListenSocket socket, Throwable error) {

@@ -9,13 +9,12 @@ import io.jring.bindings.Linux;
 import java.lang.foreign.MemorySegment;
 
 /**
- * accept4: one connection from a listening socket. When the process or the system is out of
- * descriptors or socket memory it pauses (see {@link Pausable}) instead of failing, and its
- * owner tries again later: the connection waits in the listen backlog meanwhile.
+ * accept4: one connection from a listening socket. Out of descriptors or socket memory it
+ * fails with that errno ({@link #outOfResources}) like any other error: the listener, which
+ * owns every accept op, waits that out and starts a new one.
  */
-public final class AcceptOp extends Op<Connection> implements Pausable {
+public final class AcceptOp extends Op<Connection> {
     static final int SOCKET_FLAGS = Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC;
-    private int pausedBy;
 
     public AcceptOp(OpContext context, OpOwner owner, int listenFd, long timeoutNanos) {
         super(context, owner, listenFd, timeoutNanos);
@@ -45,36 +44,9 @@ public final class AcceptOp extends Op<Connection> implements Pausable {
     @Override
     public int complete(long res, int flags) {
         if (res >= 0) {
-            pausedBy = 0;
             return deliver(context.adopt((int) res));
         }
-        int errno = (int) -res;
-        if (retryable(errno)) {
-            return RESUBMIT;
-        }
-        if (outOfResources(errno)) {
-            return pause(errno);
-        }
-        return fail(res);
-    }
-
-    @Override
-    public int pausedBy() {
-        return pausedBy;
-    }
-
-    /**
-     * Ends this submission with the future still pending (see {@link Pausable}), unless a
-     * cancel is on its way (the listener is closing, or the user cancelled): then the op ends
-     * now, for the cancel's cause.
-     */
-    private int pause(int errno) {
-        if (cancelRequested()) {
-            aborted();
-        } else {
-            pausedBy = errno;
-        }
-        return FINISHED;
+        return retryable((int) -res) ? RESUBMIT : fail(res);
     }
 
     @Override
@@ -90,7 +62,9 @@ public final class AcceptOp extends Op<Connection> implements Pausable {
     /**
      * The process or the system is short of descriptors (EMFILE: RLIMIT_NOFILE; ENFILE:
      * fs.file-max) or of socket memory (ENOBUFS, ENOMEM). The connection stays queued in the
-     * listen backlog, and the shortage passes as connections close: pause and try again.
+     * listen backlog, and the shortage passes as connections close: the listener pauses and
+     * tries again (at once would only spin: the kernel answers the same until then, and an
+     * edge-triggered epoll sends no new event for connections already in the backlog).
      */
     public static boolean outOfResources(int errno) {
         return errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM;

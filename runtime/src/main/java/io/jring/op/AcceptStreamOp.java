@@ -14,15 +14,15 @@ import java.util.function.Consumer;
 /**
  * Accepts connection after connection for {@code Listener.onAccept}: one multishot accept
  * where the kernel has it (one SQE, a CQE per connection), else a single-shot accept re-armed
- * after each connection. Out of descriptors or socket memory it pauses (see {@link Pausable})
- * and its owner re-arms it later, multishot again. Its future completes only when the stream
- * ends: with {@code ConnectionClosedException} when the listener closes, or with the error
- * that is about the listening socket itself (EBADF, EINVAL...).
+ * after each connection. Its future completes only when the stream ends: with {@code
+ * ConnectionClosedException} when the listener closes, with the errno when the process is out
+ * of descriptors or socket memory ({@link AcceptOp#outOfResources}: the listener then starts
+ * a new stream after a pause, multishot again), or with an error about the listening socket
+ * itself (EBADF, EINVAL...).
  */
-public final class AcceptStreamOp extends Op<Void> implements Pausable {
+public final class AcceptStreamOp extends Op<Void> {
     private final Consumer<Connection> handler;
     private boolean multishot;
-    private int pausedBy;
 
     public AcceptStreamOp(OpContext context, OpOwner owner, int listenFd, Consumer<Connection> handler) {
         super(context, owner, listenFd, 0);
@@ -56,7 +56,6 @@ public final class AcceptStreamOp extends Op<Void> implements Pausable {
     @Override
     public int complete(long res, int flags) {
         if (res >= 0) {
-            pausedBy = 0;
             Connection connection = context.adopt((int) res);
             if (isDone()) {
                 connection.close();
@@ -83,20 +82,6 @@ public final class AcceptStreamOp extends Op<Void> implements Pausable {
         if (AcceptOp.retryable(errno)) {
             return RESUBMIT;
         }
-        if (AcceptOp.outOfResources(errno)) {
-            // The kernel ended the multishot accept (no F_MORE): the owner re-arms it after a pause.
-            if (cancelRequested()) {
-                aborted(); // the listener is closing: end now, for that cause
-            } else {
-                pausedBy = errno;
-            }
-            return FINISHED;
-        }
-        return fail(res);
-    }
-
-    @Override
-    public int pausedBy() {
-        return pausedBy;
+        return fail(res); // the kernel ended the multishot accept (no F_MORE)
     }
 }
