@@ -29,7 +29,7 @@ public abstract class FdSpikeContract extends RuntimeTestBase {
 
     /**
      * {@code onAccept}; {@code accept} with one socket per loop (accepts armed by the listener);
-     * {@code accept-shared}, one socket for both loops (each accept() future is the op that pauses).
+     * {@code accept-shared}, one socket for both loops, each with an accept armed on it.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"onAccept", "accept", "accept-shared"})

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * Child JVM for {@link FdSpikeContract}, run under a small RLIMIT_NOFILE: an echo server on
  * the backend named by {@code args[0]} with {@code args[1]} loops, taking connections the way
  * {@code args[2]} says: {@code onAccept}, {@code accept} (one socket per loop) or
- * {@code accept-shared} (one socket for all loops, so each accept() is the kernel op itself).
+ * {@code accept-shared} (one socket for all loops).
  * Prints {@code port N}, then serves until stdin says {@code close}; then closes the listener
  * and prints how accepting ended. It sets no limit itself: the test starts it under
  * {@code prlimit}.
