@@ -15,6 +15,7 @@ public interface Listener {
      * kernel picks the socket); it lives on that socket's loop. With SO_REUSEPORT each socket
      * keeps one accept armed while accept()s wait, so up to one connection per loop may be
      * accepted ahead and kept for the next accept() (closed if the listener closes first).
+     * Out of descriptors or socket memory it waits and retries, as {@link #onAccept} does.
      */
     CompletableFuture<Connection> accept();
 
@@ -24,9 +25,21 @@ public interface Listener {
      * Pushes every new connection to {@code handler}, on the loop that owns it, until the
      * listener closes. io_uring keeps a multishot accept armed per loop where the kernel has
      * it, and re-arms a single-shot accept where not; epoll accepts until EAGAIN on readiness.
-     * The handler must not block.
+     * The handler must not block; if it throws, that connection is closed and accepting goes on.
+     *
+     * <p>When the process or the system runs out of descriptors or socket memory (EMFILE,
+     * ENFILE, ENOBUFS, ENOMEM) accepting pauses and is retried on a timer (10 ms, doubling up
+     * to 1 s) until a connection is accepted again; new connections wait in the listen backlog
+     * meanwhile. One WARNING names the errno and the limit to raise when that starts, one INFO
+     * says when it ends. The same holds for {@link #accept()}.
+     *
+     * @return a future that completes normally once the listener (or the runtime) has closed
+     *     and every loop stopped accepting, or exceptionally, with a {@link NativeIoException}
+     *     naming {@code accept} and the errno, if a loop's accepting fails for good (an error
+     *     about the listening socket itself, such as EBADF or EINVAL; that is also logged as a
+     *     WARNING). Its stages run on a loop thread. Ignoring it is fine.
      */
-    void onAccept(Consumer<Connection> handler);
+    CompletableFuture<Void> onAccept(Consumer<Connection> handler);
 
     /** The bound address (with the real port when 0 was asked for). */
     InetSocketAddress localAddress();

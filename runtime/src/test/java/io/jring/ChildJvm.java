@@ -47,6 +47,22 @@ final class ChildJvm implements AutoCloseable {
         return new ChildJvm(process, err.toPath());
     }
 
+    /**
+     * A child JVM with this JVM's whole classpath (the runtime, and the epoll driver where the
+     * test has it), started through {@code launcher}, e.g. {@code prlimit --nofile=256:256 --}.
+     */
+    static ChildJvm startUnder(List<String> launcher, Class<?> mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        command.addAll(List.of(args));
+        File err = File.createTempFile("jring-child-", ".stderr");
+        err.deleteOnExit();
+        Process process = new ProcessBuilder(command).redirectError(err).start();
+        return new ChildJvm(process, err.toPath());
+    }
+
     /** The next stdout line, or null at end; the caller bounds the time with the test's @Timeout. */
     String readLine() throws IOException {
         return stdout.readLine();

@@ -1,6 +1,8 @@
 package io.jring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -9,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -102,5 +105,55 @@ public abstract class ListenerContract extends RuntimeTestBase {
             }
         }
         Await.get(listener.close());
+    }
+    /** onAccept's future: pending while the listener accepts, completed normally by its close. */
+    @ParameterizedTest(name = "reusePort={0}")
+    @ValueSource(booleans = {true, false})
+    void onAcceptFutureCompletesNormallyWhenTheListenerCloses(boolean reusePort) throws Exception {
+        IoRuntime runtime = open(2);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT, ListenOptions.DEFAULT.withReusePort(reusePort));
+        CompletableFuture<Void> accepting = listener.onAccept(ListenerContract::echoOnceAndClose);
+        for (int i = 0; i < 4; i++) {
+            try (PeerSocket peer = PeerSocket.connect(listener.localAddress())) {
+                peer.write("m" + i);
+                assertEquals("m" + i, peer.readString(2));
+            }
+        }
+        assertFalse(accepting.isDone(), "the stream ended while the listener was open");
+        Await.get(listener.close());
+        assertNull(Await.get(accepting, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void onAcceptFutureCompletesNormallyWhenTheRuntimeCloses() throws Exception {
+        IoRuntime runtime = open(2);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        CompletableFuture<Void> accepting = listener.onAccept(ListenerContract::echoOnceAndClose);
+        try (PeerSocket peer = PeerSocket.connect(listener.localAddress())) {
+            peer.write("x");
+            assertEquals("x", peer.readString(1));
+        }
+        runtime.close();
+        assertNull(Await.get(accepting, Duration.ofSeconds(10)));
+    }
+
+    /** Two onAccept streams on one listener: each has its own future, and a close ends both. */
+    @Test
+    void everyOnAcceptHasItsOwnFuture() throws Exception {
+        IoRuntime runtime = open(1);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        CompletableFuture<Void> first = listener.onAccept(ListenerContract::echoOnceAndClose);
+        CompletableFuture<Void> second = listener.onAccept(ListenerContract::echoOnceAndClose);
+        try (PeerSocket peer = PeerSocket.connect(listener.localAddress())) {
+            peer.write("y");
+            assertEquals("y", peer.readString(1));
+        }
+        Await.get(listener.close());
+        assertNull(Await.get(first, Duration.ofSeconds(10)));
+        assertNull(Await.get(second, Duration.ofSeconds(10)));
+    }
+
+    private static void echoOnceAndClose(Connection connection) {
+        connection.recv().thenCompose(connection::send).whenComplete((sent, error) -> connection.close());
     }
 }

@@ -170,6 +170,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("accept through an fd spike")
+    class FdSpike extends FdSpikeContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("errors name syscall and errno")
     class Errors extends ErrorContract {
         @Override

@@ -43,6 +43,15 @@ public final class LeakTracker {
 
     private LeakTracker() {}
 
+    /**
+     * Loads this class and {@link Record} now. A class loaded for the first time when the process
+     * has no descriptor left (EMFILE, exactly when a server is busiest) cannot be read from a
+     * class-path directory, and a record is made only for one buffer in a thousand.
+     */
+    public static void preload() {
+        Record.class.getName();
+    }
+
     /** A record for a buffer about to be handed out from {@code owner}, or null when not tracked. */
     public static Record maybeTrack(Object owner) {
         return switch (MODE) {

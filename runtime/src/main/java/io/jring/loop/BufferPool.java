@@ -39,6 +39,10 @@ public final class BufferPool implements AutoCloseable {
 
     public BufferPool(int blockSize, int blocksPerSlab, Object runtime) {
         this.runtime = runtime;
+        // What a buffer needs is loaded now, not at the first buffer, which may come when the
+        // process has no descriptor left to read a class file with (EMFILE; see LeakTracker.preload).
+        LeakTracker.preload();
+        IoBuffer.END_OF_STREAM.isEndOfStream(); // initialises IoBuffer, which installs Buffers' access
         if (blockSize < 64 || Integer.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("bufferSize must be a power of two >= 64, got " + blockSize);
         }

@@ -37,6 +37,11 @@ class OpSet implements OpOwner, EventLoop.Closeable {
         return op;
     }
 
+    /** Whether {@link #beginClose()} was called (loop thread). */
+    boolean isClosing() {
+        return closing;
+    }
+
     @Override
     public void opFinished(Op<?> op) {
         running.remove(op);

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,54 +30,18 @@ import java.util.function.Consumer;
 public final class TcpListener implements Listener {
     private final List<ListenSocket> sockets;
     private final InetSocketAddress localAddress;
-    private final AtomicInteger nextSocket = new AtomicInteger();
-    /** One socket per loop (SO_REUSEPORT): the kernel, not accept(), picks the socket of each connection. */
-    private final boolean perLoopSockets;
     /**
-     * With per-loop sockets: connections accepted with no accept() waiting, the accept()s
-     * waiting, and which sockets have an accept armed; all guarded by {@code unclaimed}'s lock.
+     * Connections accepted with no accept() waiting, the accept()s waiting, and which sockets
+     * have an accept armed; all guarded by {@code unclaimed}'s lock.
      */
     private final ArrayDeque<Connection> unclaimed = new ArrayDeque<>();
     private final ArrayDeque<LoopFuture<Connection>> waiting = new ArrayDeque<>();
     private final boolean[] armed;
     private volatile boolean closing;
 
-    /** One loop's view of a listening socket and the accepts it runs there. */
-    private static final class ListenSocket extends OpSet {
-        final int fd;
-        final CompletableFuture<Void> closed = new CompletableFuture<>();
-        /** Loops still using {@link #fd}: a shared socket is closed when the last one is done. */
-        private final AtomicInteger users;
-
-        ListenSocket(EventLoop loop, int fd, AtomicInteger users) {
-            super(loop, "listener");
-            this.fd = fd;
-            this.users = users;
-        }
-
-        /**
-         * No accept of this loop is left on {@link #fd}: this loop's driver forgets it now, and
-         * only then does this loop give up its share. A shared socket is closed by whichever
-         * loop gives up the last share, so every driver that may hold a registration for the
-         * number has been told before the number can be reused.
-         */
-        @Override
-        void drained() {
-            super.drained();
-            if (!closed.isDone()) {
-                loop.closingDescriptor(fd);
-                if (users.decrementAndGet() == 0) {
-                    LibC.close(fd);
-                }
-                closed.complete(null);
-            }
-        }
-    }
-
     private TcpListener(List<ListenSocket> sockets, InetSocketAddress localAddress) {
         this.sockets = sockets;
         this.localAddress = localAddress;
-        this.perLoopSockets = sockets.stream().mapToInt(socket -> socket.fd).distinct().count() > 1;
         this.armed = new boolean[sockets.size()];
     }
 
@@ -100,11 +65,12 @@ public final class TcpListener implements Listener {
         }
         List<ListenSocket> sockets = new ArrayList<>();
         AtomicInteger sharedUsers = new AtomicInteger(loops.size());
+        AcceptEpisodes episodes = new AcceptEpisodes(bound);
         for (int i = 0; i < loops.size(); i++) {
             if (options.reusePort()) {
-                sockets.add(new ListenSocket(loops.get(i), fds.get(i), new AtomicInteger(1)));
+                sockets.add(new ListenSocket(loops.get(i), fds.get(i), new AtomicInteger(1), episodes));
             } else {
-                sockets.add(new ListenSocket(loops.get(i), fds.getFirst(), sharedUsers));
+                sockets.add(new ListenSocket(loops.get(i), fds.getFirst(), sharedUsers, episodes));
             }
         }
         return new TcpListener(sockets, bound);
@@ -117,22 +83,20 @@ public final class TcpListener implements Listener {
 
     @Override
     public CompletableFuture<Connection> accept(Duration timeout) {
-        long timeoutNanos = TcpConnection.timeoutNanos(timeout);
-        if (perLoopSockets) {
-            return acceptFromAnySocket(timeoutNanos);
-        }
-        ListenSocket socket = sockets.get(Math.floorMod(nextSocket.getAndIncrement(), sockets.size()));
-        return socket.submit(new AcceptOp(socket.loop, socket, socket.fd, timeoutNanos));
+        return acceptFromAnySocket(TcpConnection.timeoutNanos(timeout));
     }
 
-    // ---- accept() with one socket per loop ------------------------------------------------------
+    // ---- accept() ---------------------------------------------------------------------------------
     //
     // The kernel hashes each connection to one of the SO_REUSEPORT sockets, so an accept() that
     // waited on one socket could wait forever while its connection sat in another's queue. So
-    // while any accept() waits, every socket has one accept armed (never more, and never
+    // while any accept() waits, every loop's socket has one accept armed (never more, and never
     // cancelled: cancelling one of several accepts armed on a socket can swallow the wakeup of
     // a connection the others then never see). Each connection goes to the oldest waiting
-    // accept(), or is kept for the next one; the deadline is a timer, not the kernel op's.
+    // accept(), or is kept for the next one; the deadline is a timer, not the kernel op's. A
+    // socket shared by every loop is served the same way, one armed accept per loop, so the
+    // future a user holds is never a kernel op: an accept that meets EMFILE is retried by the
+    // listener after a pause ({@link ListenSocket#retryLater}) while the accept()s keep waiting.
 
     private CompletableFuture<Connection> acceptFromAnySocket(long timeoutNanos) {
         LoopFuture<Connection> accept = new LoopFuture<>(sockets.stream().map(socket -> socket.loop).toList());
@@ -153,15 +117,21 @@ public final class TcpListener implements Listener {
                 }
             }
         }
+        // The deadline is a timer of the first loop (its clock starts now); it is stopped once
+        // the accept completes, so a long timeout keeps nothing alive after that.
+        LoopTimer deadline = timeoutNanos > 0 ? new LoopTimer(sockets.getFirst().loop, timeoutNanos, () ->
+                accept.fail(new TimeoutException("accept timed out after "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"))) : null;
         accept.whenComplete((connection, error) -> {
             synchronized (unclaimed) {
                 waiting.remove(accept);
             }
+            if (deadline != null) {
+                sockets.getFirst().loop.run(deadline::stop);
+            }
         });
-        if (timeoutNanos > 0) {
-            long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
-            CompletableFuture.delayedExecutor(timeoutNanos, TimeUnit.NANOSECONDS, sockets.getFirst().loop).execute(
-                    () -> accept.fail(new TimeoutException("accept timed out after " + millis + " ms")));
+        if (deadline != null) {
+            sockets.getFirst().loop.run(deadline::start);
         }
         toArm.forEach(this::arm);
         return accept;
@@ -175,7 +145,14 @@ public final class TcpListener implements Listener {
 
     private void accepted(int index, Connection connection, Throwable error) {
         if (connection != null) {
+            sockets.get(index).accepted(); // loop thread: the op completed there
             handOver(connection);
+        }
+        int shortage = ListenSocket.shortage(error);
+        if (shortage != 0 && !closing) {
+            // Still armed, as far as accept() is concerned: try again after a pause.
+            sockets.get(index).retryLater(shortage, () -> rearm(index), () -> disarm(index));
+            return;
         }
         boolean again;
         List<LoopFuture<Connection>> failed = List.of();
@@ -189,6 +166,24 @@ public final class TcpListener implements Listener {
         failed.forEach(accept -> accept.fail(error));
         if (again) {
             arm(index);
+        }
+    }
+
+    /** After a pause: arms the socket's accept again if an accept() still waits. */
+    private void rearm(int index) {
+        boolean again;
+        synchronized (unclaimed) {
+            again = !closing && !waiting.isEmpty();
+            armed[index] = again;
+        }
+        if (again) {
+            arm(index);
+        }
+    }
+
+    private void disarm(int index) {
+        synchronized (unclaimed) {
+            armed[index] = false;
         }
     }
 
@@ -213,11 +208,51 @@ public final class TcpListener implements Listener {
         connection.close();
     }
 
+    /**
+     * One accept stream per loop. The returned future completes normally once every stream
+     * ended because the listener (or the runtime) closed, and exceptionally as soon as one
+     * stream failed for good; the other loops' streams go on until the listener closes.
+     */
     @Override
-    public void onAccept(Consumer<Connection> handler) {
+    public CompletableFuture<Void> onAccept(Consumer<Connection> handler) {
+        Objects.requireNonNull(handler, "handler");
+        LoopFuture<Void> ended = new LoopFuture<>(sockets.stream().map(socket -> socket.loop).toList());
+        AtomicInteger running = new AtomicInteger(sockets.size());
         for (ListenSocket socket : sockets) {
-            socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, handler));
+            Consumer<Connection> counted = connection -> {
+                socket.accepted(); // ends a shortage episode, if there was one
+                handler.accept(connection);
+            };
+            startStream(socket, counted, ended, running);
         }
+        return ended;
+    }
+
+    /** One loop's accept stream; after a shortage (EMFILE...) a new one starts after a pause. */
+    private void startStream(ListenSocket socket, Consumer<Connection> handler, LoopFuture<Void> ended,
+                             AtomicInteger running) {
+        socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, handler)).whenComplete((ignored, error) -> {
+            int shortage = ListenSocket.shortage(error);
+            if (shortage != 0 && !closing) {
+                socket.retryLater(shortage, () -> startStream(socket, handler, ended, running),
+                        () -> streamEnded(ended, running, socket, new ConnectionClosedException("listener closed")));
+            } else {
+                streamEnded(ended, running, socket, error);
+            }
+        });
+    }
+
+    private void streamEnded(LoopFuture<Void> ended, AtomicInteger running, ListenSocket socket, Throwable error) {
+        if (error instanceof ConnectionClosedException) {
+            if (running.decrementAndGet() == 0) {
+                ended.succeed(null);
+            }
+            return;
+        }
+        System.getLogger("io.jring").log(System.Logger.Level.WARNING, "onAccept on " + localAddress
+                + " stopped for good on loop " + socket.loop.index() + ": " + error.getMessage()
+                + "; that loop accepts nothing more from this listener (close it and listen again)");
+        ended.fail(error);
     }
 
     @Override

@@ -8,7 +8,11 @@ import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import java.lang.foreign.MemorySegment;
 
-/** accept4: one connection from a listening socket. */
+/**
+ * accept4: one connection from a listening socket. Out of descriptors or socket memory it
+ * fails with that errno ({@link #outOfResources}) like any other error: the listener, which
+ * owns every accept op, waits that out and starts a new one.
+ */
 public final class AcceptOp extends Op<Connection> {
     static final int SOCKET_FLAGS = Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC;
 
@@ -58,5 +62,16 @@ public final class AcceptOp extends Op<Connection> {
     /** Errors about one half-made connection, not about the listener: take the next one. */
     static boolean retryable(int errno) {
         return errno == Errno.ECONNABORTED || errno == Errno.EINTR || errno == Errno.EAGAIN;
+    }
+
+    /**
+     * The process or the system is short of descriptors (EMFILE: RLIMIT_NOFILE; ENFILE:
+     * fs.file-max) or of socket memory (ENOBUFS, ENOMEM). The connection stays queued in the
+     * listen backlog, and the shortage passes as connections close: the listener pauses and
+     * tries again (at once would only spin: the kernel answers the same until then, and an
+     * edge-triggered epoll sends no new event for connections already in the backlog).
+     */
+    public static boolean outOfResources(int errno) {
+        return errno == Errno.EMFILE || errno == Errno.ENFILE || errno == Errno.ENOBUFS || errno == Errno.ENOMEM;
     }
 }

@@ -14,8 +14,11 @@ import java.util.function.Consumer;
 /**
  * Accepts connection after connection for {@code Listener.onAccept}: one multishot accept
  * where the kernel has it (one SQE, a CQE per connection), else a single-shot accept re-armed
- * after each connection. Its future completes only when the stream ends (listener closed, or
- * an error that is about the listening socket).
+ * after each connection. Its future completes only when the stream ends: with {@code
+ * ConnectionClosedException} when the listener closes, with the errno when the process is out
+ * of descriptors or socket memory ({@link AcceptOp#outOfResources}: the listener then starts
+ * a new stream after a pause, multishot again), or with an error about the listening socket
+ * itself (EBADF, EINVAL...).
  */
 public final class AcceptStreamOp extends Op<Void> {
     private final Consumer<Connection> handler;
@@ -73,6 +76,9 @@ public final class AcceptStreamOp extends Op<Void> {
             }
             return (flags & IORING_CQE_F_MORE) != 0 ? STILL_ARMED : RESUBMIT;
         }
+        if ((flags & IORING_CQE_F_MORE) != 0) {
+            return STILL_ARMED; // an error the kernel's multishot went on after: more CQEs come
+        }
         int errno = (int) -res;
         if (multishot && errno == Errno.EINVAL) {
             multishot = false; // an older kernel refused the multishot flag: re-arm one at a time
@@ -81,6 +87,6 @@ public final class AcceptStreamOp extends Op<Void> {
         if (AcceptOp.retryable(errno)) {
             return RESUBMIT;
         }
-        return fail(res);
+        return fail(res); // the kernel ended the multishot accept (no F_MORE)
     }
 }
