@@ -17,10 +17,21 @@ import java.util.Optional;
  * @param providedBuffers blocks each io_uring loop lends to its provided-buffer ring for recv
  * @param registerBuffers register the pool with the ring as fixed buffers
  * @param multishotRecv   receive through one multishot recv per connection where the kernel has it
+ * @param maxBufferMemory native bytes all loops' buffer pools together may map (system property
+ *                        {@code jring.buffers.maxMemory}, e.g. {@code 512m}); each loop's first slab
+ *                        is mapped whatever the cap, growth beyond it stops at the cap
  */
 public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean requireUring, int ringEntries,
                                int bufferSize, int buffersPerLoop, int providedBuffers, boolean registerBuffers,
-                               boolean multishotRecv) {
+                               boolean multishotRecv, long maxBufferMemory) {
+    /**
+     * 256 MiB: 16,384 blocks of the default 16 KiB, room for every loop's first slab (8 MiB each)
+     * on machines up to 16 cores and still thousands of buffers held at once, yet a small share of
+     * any server's memory. A fixed figure rather than a fraction of heap or RAM, because pool memory
+     * is neither, and a process that hits it is holding buffers it does not use (clients that do
+     * not read, sends nobody waits for): better a clear failure than the machine's memory.
+     */
+    public static final long DEFAULT_MAX_BUFFER_MEMORY = 256L << 20;
 
     public IoRuntimeOptions {
         require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
@@ -32,41 +43,44 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
         require(buffersPerLoop >= 16, "buffersPerLoop must be >= 16, got " + buffersPerLoop);
         require(Integer.bitCount(providedBuffers) == 1 && providedBuffers <= 32768 && providedBuffers < buffersPerLoop,
                 "providedBuffers must be a power of two below buffersPerLoop, got " + providedBuffers);
+        require(maxBufferMemory >= bufferSize, "maxBufferMemory must be at least one buffer (" + bufferSize
+                + " bytes), got " + maxBufferMemory);
     }
 
     public static IoRuntimeOptions defaults() {
         return new IoRuntimeOptions(Runtime.getRuntime().availableProcessors(), Optional.empty(),
-                requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty());
+                requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty(),
+                maxBufferMemoryByProperty());
     }
 
     public IoRuntimeOptions withThreads(int value) {
         return new IoRuntimeOptions(value, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv);
+                providedBuffers, registerBuffers, multishotRecv, maxBufferMemory);
     }
 
     public IoRuntimeOptions withBackend(Backend value) {
         return new IoRuntimeOptions(threads, Optional.ofNullable(value), requireUring, ringEntries, bufferSize,
-                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv);
+                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv, maxBufferMemory);
     }
 
     public IoRuntimeOptions withRequireUring(boolean value) {
         return new IoRuntimeOptions(threads, backend, value, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv);
+                providedBuffers, registerBuffers, multishotRecv, maxBufferMemory);
     }
 
     public IoRuntimeOptions withRingEntries(int value) {
         return new IoRuntimeOptions(threads, backend, requireUring, value, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv);
+                providedBuffers, registerBuffers, multishotRecv, maxBufferMemory);
     }
 
     public IoRuntimeOptions withBuffers(int size, int perLoop, int provided) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, size, perLoop, provided,
-                registerBuffers, multishotRecv);
+                registerBuffers, multishotRecv, maxBufferMemory);
     }
 
     public IoRuntimeOptions withRegisterBuffers(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, value, multishotRecv);
+                providedBuffers, value, multishotRecv, maxBufferMemory);
     }
 
     /**
@@ -75,7 +89,43 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withMultishotRecv(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, value);
+                providedBuffers, registerBuffers, value, maxBufferMemory);
+    }
+
+    /**
+     * The most native memory the runtime's buffer pools may map together. Past it, with every
+     * block held, {@link Connection#allocate()} throws {@link BufferPoolExhaustedException} and a
+     * receive or sendv that needs a block fails with it. Pools grow by a slab at a time
+     * ({@code bufferSize * buffersPerLoop}) and give grown slabs back after a second unused.
+     */
+    public IoRuntimeOptions withMaxBufferMemory(long bytes) {
+        return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers, multishotRecv, bytes);
+    }
+
+    /** {@code -Djring.buffers.maxMemory=BYTES} (a {@code k}, {@code m} or {@code g} suffix allowed), else the default. */
+    static long maxBufferMemoryByProperty() {
+        String value = System.getProperty("jring.buffers.maxMemory");
+        if (value == null || value.isBlank()) {
+            return DEFAULT_MAX_BUFFER_MEMORY;
+        }
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        int shift = switch (v.charAt(v.length() - 1)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        try {
+            long number = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1));
+            if (number <= 0 || number > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return number << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Djring.buffers.maxMemory must be a positive byte count such as "
+                    + "268435456, 256m or 1g, got '" + value + "'");
+        }
     }
 
     /** {@code JRING_REQUIRE_URING=1} or {@code -Djring.requireUring=true}. */

@@ -77,9 +77,12 @@ public final class RecvIntoOp extends Op<Integer> {
         return res == 0 ? deliver(-1) : fail(res);
     }
 
-    /** Copies what the kernel just wrote after the writer index into a pooled block the owner keeps. */
+    /**
+     * Copies what the kernel just wrote after the writer index into a pooled block the owner
+     * keeps. The bytes have left the socket, so the copy may not fail for the pool's cap.
+     */
     private void keepForNextRecv(int count) {
-        IoBuffer copy = context.pool().acquire();
+        IoBuffer copy = context.pool().acquireForReceivedData();
         MemorySegment.copy(into.segment(), into.writerIndex(), copy.segment(), 0, count);
         copy.writerIndex(count);
         owner().keepUnclaimed(copy);

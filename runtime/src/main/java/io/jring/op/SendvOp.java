@@ -40,12 +40,14 @@ public final class SendvOp extends Op<Void> {
         for (IoBuffer b : buffers) {
             sum += b.readableBytes();
         }
+        // The block for the msghdr first: if the pool is at its cap, nothing is lent yet and the
+        // caller releases the buffers it was given.
+        this.scratch = context.pool().acquire();
         for (IoBuffer b : buffers) {
             b.lendToKernel();
         }
         this.buffers = buffers;
         this.total = sum;
-        this.scratch = context.pool().acquire();
         scratch.lendToKernel();
     }
 
