@@ -310,14 +310,14 @@ public final class BufferPool implements AutoCloseable {
             memory.reserveAnyway(blockSize);
             return place(slot, map(slot * blocksPerSlab, 1, blockSize));
         }
-        throw exhausted("buffer memory cap reached: another " + mib(slabBytes) + " slab would take the runtime's "
-                + "buffers from " + mib(memory.mapped()) + " to " + mib(memory.mapped() + slabBytes) + ", over its cap of "
-                + mib(memory.max()));
+        throw exhausted("buffer memory cap reached: another " + size(slabBytes) + " slab would take the runtime's "
+                + "buffers from " + size(memory.mapped()) + " to " + size(memory.mapped() + slabBytes) + ", over its cap of "
+                + size(memory.max()));
     }
 
     private BufferPoolExhaustedException exhausted(String why) {
-        return new BufferPoolExhaustedException(why + "; all " + totalBlocks + " blocks of " + blockSize / 1024
-                + " KiB in this loop's pool are held by buffers not yet released or sends not yet complete"
+        return new BufferPoolExhaustedException(why + "; all " + totalBlocks + " blocks of " + size(blockSize)
+                + " in this loop's pool are held by buffers not yet released or sends not yet complete"
                 + " (raise the cap with IoRuntimeOptions.withMaxBufferMemory or -Djring.buffers.maxMemory,"
                 + " or hold fewer buffers at once)");
     }
@@ -338,6 +338,10 @@ public final class BufferPool implements AutoCloseable {
         }
         slabs[slot] = slab;
         slabsWithFree.set(slot);
+        if (slot != 0) {
+            slab.idleSinceNanos = System.nanoTime(); // idle until its first block is taken
+            idleSlabs++;
+        }
         totalBlocks += slab.blockCount;
         freeBlocks += slab.blockCount;
         slabCount++;
@@ -363,7 +367,11 @@ public final class BufferPool implements AutoCloseable {
         return slab;
     }
 
-    private static String mib(long bytes) {
-        return bytes % (1 << 20) == 0 ? bytes / (1 << 20) + " MiB" : String.format("%.1f MiB", bytes / 1048576.0);
+    /** 256 MiB, 64 KiB, or bytes when neither is exact. */
+    static String size(long bytes) {
+        if (bytes != 0 && bytes % (1 << 20) == 0) {
+            return bytes / (1 << 20) + " MiB";
+        }
+        return bytes != 0 && bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " bytes";
     }
 }
