@@ -166,7 +166,8 @@ public final class IoRuntime implements AutoCloseable {
      * Native bytes the runtime's buffer pools have mapped now, over all loops (for tests and
      * monitoring): each loop's first slab, plus grown slabs until they have been idle a second.
      * Stays at or under {@link IoRuntimeOptions#maxBufferMemory()}, except when the first slabs
-     * alone exceed it.
+     * alone exceed it, and by single blocks that keep bytes a cancelled {@code recv(into)} had
+     * already read (they cannot be refused without losing data).
      */
     public long bufferMemory() {
         return bufferMemory.mapped();
