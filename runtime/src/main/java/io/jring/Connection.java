@@ -86,7 +86,12 @@ public interface Connection {
      */
     CompletableFuture<Void> close();
 
-    /** A buffer from this connection's loop pool, to fill and {@link #send(IoBuffer) send}. */
+    /**
+     * A buffer from this connection's loop pool, to fill and {@link #send(IoBuffer) send}.
+     *
+     * @throws BufferPoolExhaustedException the runtime's buffer memory is at its cap
+     *         ({@link IoRuntimeOptions#withMaxBufferMemory}) and every block is held
+     */
     IoBuffer allocate();
 
     InetSocketAddress localAddress();

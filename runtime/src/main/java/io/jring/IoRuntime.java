@@ -1,6 +1,7 @@
 package io.jring;
 
 import io.jring.buffer.LeakTracker;
+import io.jring.loop.BufferMemory;
 import io.jring.loop.BufferPool;
 import io.jring.loop.EventLoop;
 import io.jring.loop.PoolReclaim;
@@ -55,14 +56,16 @@ public final class IoRuntime implements AutoCloseable {
     private final BackendChoice choice;
     private final List<EventLoop> loops;
     private final List<LoopConnects> connects;
+    private final BufferMemory bufferMemory;
     private final AtomicInteger nextLoop = new AtomicInteger();
     /** The blocked-loop detector, or null when it is off. */
     private final LoopWatchdog watchdog;
     private volatile boolean closed;
 
-    private IoRuntime(BackendChoice choice, List<EventLoop> loops, LoopWatchdog watchdog) {
+    private IoRuntime(BackendChoice choice, List<EventLoop> loops, BufferMemory bufferMemory, LoopWatchdog watchdog) {
         this.choice = choice;
         this.loops = loops;
+        this.bufferMemory = bufferMemory;
         this.connects = loops.stream().map(LoopConnects::new).toList();
         this.watchdog = watchdog;
     }
@@ -80,11 +83,12 @@ public final class IoRuntime implements AutoCloseable {
         DriverFactory factory = factoryFor(choice.backend());
         List<EventLoop> loops = new ArrayList<>();
         PoolReclaim reclaim = new PoolReclaim(options.threads());
+        BufferMemory bufferMemory = new BufferMemory(options.maxBufferMemory()); // one cap for every loop
         for (int i = 0; i < options.threads(); i++) {
             DriverSettings settings = new DriverSettings(options.ringEntries(), options.providedBuffers(),
                     options.registerBuffers(), options.multishotRecv(), i);
             loops.add(new EventLoop(i, choice.backend().label(), factory, settings,
-                    options.bufferSize(), options.buffersPerLoop(), reclaim));
+                    options.bufferSize(), options.buffersPerLoop(), bufferMemory, reclaim));
         }
         try {
             for (EventLoop loop : loops) {
@@ -98,7 +102,7 @@ public final class IoRuntime implements AutoCloseable {
             }
             throw new IOException("event loop failed to start: " + cause, cause);
         }
-        return new IoRuntime(choice, loops, LoopWatchdog.start(loops, options.blockedLoopThreshold()));
+        return new IoRuntime(choice, loops, bufferMemory, LoopWatchdog.start(loops, options.blockedLoopThreshold()));
     }
 
     private static DriverFactory factoryFor(Backend backend) throws IOException {
@@ -163,6 +167,17 @@ public final class IoRuntime implements AutoCloseable {
     /** Pooled blocks held by users, operations and the kernel, over all loops (for tests and monitoring). */
     public int buffersInUse() {
         return loops.stream().mapToInt(loop -> loop.pool() == null ? 0 : loop.pool().inUse()).sum();
+    }
+
+    /**
+     * Native bytes the runtime's buffer pools have mapped now, over all loops (for tests and
+     * monitoring): each loop's first slab, plus grown slabs until they have been idle a second.
+     * Stays at or under {@link IoRuntimeOptions#maxBufferMemory()}, except when the first slabs
+     * alone exceed it, and by single blocks that keep bytes a cancelled {@code recv(into)} had
+     * already read (they cannot be refused without losing data).
+     */
+    public long bufferMemory() {
+        return bufferMemory.mapped();
     }
 
     /** The loop threads (alive until {@link #close()} returns). */

@@ -21,14 +21,25 @@ import java.util.Optional;
  * @param blockedLoopThreshold how long a callback may hold a loop thread before a WARNING with its
  *                        stack is logged; zero turns the detector off (also
  *                        {@code -Djring.blockedLoopMillis=N}; 1 s by default)
+ * @param maxBufferMemory native bytes all loops' buffer pools together may map (system property
+ *                        {@code jring.buffers.maxMemory}, e.g. {@code 512m}); each loop's first slab
+ *                        is mapped whatever the cap, growth beyond it stops at the cap
  */
 public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean requireUring, int ringEntries,
                                int bufferSize, int buffersPerLoop, int providedBuffers, boolean registerBuffers,
-                               boolean multishotRecv, Duration blockedLoopThreshold) {
+                               boolean multishotRecv, Duration blockedLoopThreshold, long maxBufferMemory) {
+    /**
+     * 256 MiB: 16,384 blocks of the default 16 KiB, room for every loop's first slab (8 MiB each)
+     * on machines up to 16 cores and still thousands of buffers held at once, yet a small share of
+     * any server's memory. A fixed figure rather than a fraction of heap or RAM, because pool memory
+     * is neither, and a process that hits it is holding buffers it does not use (clients that do
+     * not read, sends nobody waits for): better a clear failure than the machine's memory.
+     */
+    public static final long DEFAULT_MAX_BUFFER_MEMORY = 256L << 20;
 
     public IoRuntimeOptions {
         require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
-        // 2 at least: an op with a deadline and its linked timeout go into the SQ together.
+        // 2 at least: the ring always keeps an eventfd read armed beside the work it submits.
         require(Integer.bitCount(ringEntries) == 1 && ringEntries >= 2 && ringEntries <= 32768,
                 "ringEntries must be a power of two from 2 to 32768 (the kernel's largest SQ), got " + ringEntries);
         // 4 KiB at least: a sendv keeps its msghdr and iovecs in one block (252 of them at 4 KiB).
@@ -39,42 +50,44 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
                 "providedBuffers must be a power of two below buffersPerLoop, got " + providedBuffers);
         require(blockedLoopThreshold != null && !blockedLoopThreshold.isNegative(),
                 "blockedLoopThreshold must be zero (off) or positive, got " + blockedLoopThreshold);
+        require(maxBufferMemory >= bufferSize, "maxBufferMemory must be at least one buffer (" + bufferSize
+                + " bytes), got " + maxBufferMemory);
     }
 
     public static IoRuntimeOptions defaults() {
         return new IoRuntimeOptions(Runtime.getRuntime().availableProcessors(), Optional.empty(),
                 requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty(),
-                blockedLoopThresholdByProperty());
+                blockedLoopThresholdByProperty(), maxBufferMemoryByProperty());
     }
 
     public IoRuntimeOptions withThreads(int value) {
         return new IoRuntimeOptions(value, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
     public IoRuntimeOptions withBackend(Backend value) {
         return new IoRuntimeOptions(threads, Optional.ofNullable(value), requireUring, ringEntries, bufferSize,
-                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
+                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
     public IoRuntimeOptions withRequireUring(boolean value) {
         return new IoRuntimeOptions(threads, backend, value, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
     public IoRuntimeOptions withRingEntries(int value) {
         return new IoRuntimeOptions(threads, backend, requireUring, value, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
     public IoRuntimeOptions withBuffers(int size, int perLoop, int provided) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, size, perLoop, provided,
-                registerBuffers, multishotRecv, blockedLoopThreshold);
+                registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
     public IoRuntimeOptions withRegisterBuffers(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, value, multishotRecv, blockedLoopThreshold);
+                providedBuffers, value, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
     /**
@@ -83,7 +96,7 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withMultishotRecv(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, value, blockedLoopThreshold);
+                providedBuffers, registerBuffers, value, blockedLoopThreshold, maxBufferMemory);
     }
 
     /**
@@ -93,7 +106,7 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withBlockedLoopThreshold(Duration value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, value);
+                providedBuffers, registerBuffers, multishotRecv, value, maxBufferMemory);
     }
 
     /** {@code -Djring.blockedLoopMillis=N}: N ms (0: off); 1 s without it. */
@@ -106,6 +119,42 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
             return Duration.ofMillis(Long.parseLong(value.strip()));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("jring.blockedLoopMillis must be a number of milliseconds (0: off), got " + value);
+        }
+    }
+
+    /**
+     * The most native memory the runtime's buffer pools may map together. Past it, with every
+     * block held, {@link Connection#allocate()} throws {@link BufferPoolExhaustedException} and a
+     * receive or sendv that needs a block fails with it. Pools grow by a slab at a time
+     * ({@code bufferSize * buffersPerLoop}) and give grown slabs back after a second unused.
+     */
+    public IoRuntimeOptions withMaxBufferMemory(long bytes) {
+        return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, bytes);
+    }
+
+    /** {@code -Djring.buffers.maxMemory=BYTES} (a {@code k}, {@code m} or {@code g} suffix allowed), else the default. */
+    static long maxBufferMemoryByProperty() {
+        String value = System.getProperty("jring.buffers.maxMemory");
+        if (value == null || value.isBlank()) {
+            return DEFAULT_MAX_BUFFER_MEMORY;
+        }
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        int shift = switch (v.charAt(v.length() - 1)) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        try {
+            long number = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1));
+            if (number <= 0 || number > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return number << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Djring.buffers.maxMemory must be a positive byte count such as "
+                    + "268435456, 256m or 1g, got '" + value + "'");
         }
     }
 

@@ -179,6 +179,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("buffer memory cap")
+    class BufferCap extends BufferCapContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("errors name syscall and errno")
     class Errors extends ErrorContract {
         @Override

@@ -44,6 +44,9 @@ public final class LibC {
     private static final MethodHandle GETRLIMIT = errnoCall("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = errnoCall("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SENDMSG = errnoCall("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    // The pointer mmap returns is taken as a long: MAP_FAILED is (void *) -1, which result() turns into -errno.
+    private static final MethodHandle MMAP = errnoCall("mmap", JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle MUNMAP = errnoCall("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
     /** {@code long syscall(long number, ...)}: the raw io_uring_enter, whose errno libc reports unambiguously. */
     private static final MethodHandle SYSCALL_IO_URING_ENTER = Native.LINKER.downcallHandle(
             LIBC.find("syscall").orElseThrow(),
@@ -192,6 +195,23 @@ public final class LibC {
         try {
             return (int) Native.result((long) SYSCALL_IO_URING_ENTER.invokeExact(Native.callState(),
                     SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, arg, argSize));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /**
+     * An anonymous private mapping of {@code length} bytes: its address, or {@code -errno}. Such
+     * memory goes back to the kernel at {@link #munmap}, which memory from malloc need not do.
+     */
+    public static long mmapAnonymous(long length) {
+        try {
+            return Native.result((long) MMAP.invokeExact(Native.callState(), MemorySegment.NULL, length,
+                    Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_PRIVATE | Linux.MAP_ANONYMOUS, -1, 0L));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public static int munmap(long address, long length) {
+        try {
+            return (int) Native.result((int) MUNMAP.invokeExact(Native.callState(), MemorySegment.ofAddress(address), length));
         } catch (Throwable t) { throw rethrow(t); }
     }
 

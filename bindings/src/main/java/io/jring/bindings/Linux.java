@@ -1,7 +1,7 @@
 package io.jring.bindings;
 
 /**
- * Socket, epoll and eventfd constants of Linux (x86-64 and aarch64 share these values). Names
+ * Socket, epoll, eventfd and mmap constants of Linux (x86-64 and aarch64 share these values). Names
  * are the C macro names, so the layout test can check each one against the system headers.
  */
 public final class Linux {
@@ -51,6 +51,11 @@ public final class Linux {
 
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
+
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
 
     public static final int RLIMIT_NOFILE = 7;
     public static final int RLIMIT_MEMLOCK = 8;

@@ -38,7 +38,7 @@ class LayoutTest {
             "liburing.h", // pulls liburing/io_uring.h
             "linux/time_types.h", // __kernel_timespec; liburing.h includes it too, and it has a guard
             "sys/epoll.h", "sys/socket.h", "netinet/in.h", "netinet/tcp.h", "sys/uio.h",
-            "sys/eventfd.h", "sys/resource.h", "errno.h", "stddef.h", "stdio.h");
+            "sys/eventfd.h", "sys/resource.h", "sys/mman.h", "errno.h", "stddef.h", "stdio.h");
     private static final Pattern UNDECLARED = Pattern.compile("'([A-Za-z_][A-Za-z0-9_]*)' undeclared");
 
     /** One value to check: its key in the probe's output, the C expression, the Java value. */

@@ -1,44 +1,71 @@
 package io.jring.loop;
 
+import io.jring.BufferPoolExhaustedException;
 import io.jring.IoBuffer;
+import io.jring.NativeIoException;
 import io.jring.buffer.Buffers;
 import io.jring.buffer.LeakTracker;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One loop's pool of fixed-size native blocks. The first slab is allocated page-aligned so the
- * io_uring driver can register it with the ring as one fixed buffer; when the pool runs dry it
- * grows by another (unregistered) slab rather than failing an operation, so the only bound on
- * its size is how many buffers users hold.
+ * One loop's pool of fixed-size native blocks, in slabs of {@code blocksPerSlab} blocks.
+ *
+ * <ul>
+ *   <li>The <b>first slab</b> (the core) lives as long as the pool: the io_uring driver
+ *       registers it as fixed buffer 0 and lends its blocks to the provided-buffer ring, so it is
+ *       never freed or re-created, and {@link #fixedIndexOf} maps only its blocks.
+ *   <li>When every block is held, the pool <b>grows</b> by another slab if the runtime's
+ *       {@link BufferMemory} has room under its cap, and otherwise {@link #acquire()} throws
+ *       {@link BufferPoolExhaustedException} naming the cap and how to raise it.
+ *   <li>A grown slab is <b>freed</b> once all its blocks have been free for {@code idleNanos}
+ *       ({@link #trimIdle}, run by the loop): the delay is the hysteresis that keeps churn at a
+ *       slab boundary from mapping and unmapping. A block is only ever free once the kernel has
+ *       given it back (an {@link IoBuffer} lent to the kernel returns to the pool only after its
+ *       last completion), so a free slab is one no kernel operation can touch.
+ * </ul>
+ *
+ * Blocks are handed out from the lowest slab that has one, so the core serves first and grown
+ * slabs drain and become idle when load drops. A block's index is its slab's slot times
+ * {@code blocksPerSlab} plus its place in the slab: stable while the slab lives. A freed slot
+ * may be reused by a later slab, so a stale index is refused only while its slot is empty; the
+ * buffers' own state machine is what stops a released buffer from coming back twice.
  *
  * <p>Acquire and release are safe from any thread (users release buffers wherever they finish
  * with them); the lock is uncontended in the common case, where the loop does both.
  */
 public final class BufferPool implements AutoCloseable {
+    /** How long a grown slab must stay entirely free before it is unmapped. */
+    public static final long DEFAULT_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final int blockSize;
     private final int blocksPerSlab;
-    private final Arena arena = Arena.ofShared();
-    private final List<MemorySegment> blocks = new ArrayList<>();
-    private int[] free;
-    private int freeCount;
-    /** Which blocks are in {@link #free}: a block given back twice would otherwise be handed to two owners. */
-    private final java.util.BitSet isFree = new java.util.BitSet();
+    private final BufferMemory memory;
+    private final long idleNanos;
+    private final Slab core;
+    /** By slot; null where a slab was freed (or never made). */
+    private Slab[] slabs = new Slab[4];
+    private final BitSet slabsWithFree = new BitSet();
+    private int totalBlocks;
+    private int freeBlocks;
+    private int slabCount;
+    /** Grown slabs with every block free: read without the lock by the loop's fast path. */
+    private volatile int idleSlabs;
     private boolean closed;
     private volatile int registeredIndex = -1;
-    private final MemorySegment firstSlab;
-    /** The runtime this pool belongs to: operations accept only buffers of their own runtime. */
-    private final Object runtime;
+    private volatile Runnable onSlabIdle = () -> {};
 
-    /** A pool of its own, belonging to no runtime (tests). */
+    /** A pool outside any runtime's cap (tests, tools). */
     public BufferPool(int blockSize, int blocksPerSlab) {
-        this(blockSize, blocksPerSlab, new Object());
+        this(blockSize, blocksPerSlab, BufferMemory.unlimited(), DEFAULT_IDLE_NANOS);
     }
 
-    public BufferPool(int blockSize, int blocksPerSlab, Object runtime) {
-        this.runtime = runtime;
+    /** A pool whose growth counts against {@code memory}; its core is mapped whatever the cap. */
+    public BufferPool(int blockSize, int blocksPerSlab, BufferMemory memory, long idleNanos) {
         // What a buffer needs is loaded now, not at the first buffer, which may come when the
         // process has no descriptor left to read a class file with (EMFILE; see LeakTracker.preload).
         LeakTracker.preload();
@@ -51,8 +78,11 @@ public final class BufferPool implements AutoCloseable {
         }
         this.blockSize = blockSize;
         this.blocksPerSlab = blocksPerSlab;
-        this.free = new int[blocksPerSlab];
-        this.firstSlab = addSlab();
+        this.memory = memory;
+        this.idleNanos = idleNanos;
+        long bytes = (long) blockSize * blocksPerSlab;
+        memory.reserveAnyway(bytes); // the loop cannot run without it
+        this.core = place(0, map(0, blocksPerSlab, bytes));
     }
 
     public int blockSize() {
@@ -61,7 +91,7 @@ public final class BufferPool implements AutoCloseable {
 
     /** The first slab: the memory the io_uring driver registers as fixed buffer 0. */
     public MemorySegment registrableSlab() {
-        return firstSlab;
+        return core.memory;
     }
 
     /** Called once the first slab is registered with the ring under {@code bufIndex}. */
@@ -69,74 +99,78 @@ public final class BufferPool implements AutoCloseable {
         this.registeredIndex = bufIndex;
     }
 
-    /** The fixed-buffer index that covers {@code block}, or -1 if it is not registered memory. */
+    /** The fixed-buffer index that covers {@code block}, or -1: only the core is registered. */
     public int fixedIndexOf(int block) {
-        return block < blocksPerSlab ? registeredIndex : -1;
+        return block >= 0 && block < blocksPerSlab ? registeredIndex : -1;
     }
 
-    /** A block for the user or an operation; grows the pool instead of failing. */
-    public synchronized IoBuffer acquire() {
-        if (closed) {
-            throw new IllegalStateException("buffer pool is closed (the runtime was closed)");
-        }
-        if (freeCount == 0) {
-            addSlab();
-        }
-        int block = take();
-        return handOut(block, blocks.get(block));
+    /** Runs (outside the lock) whenever a grown slab becomes entirely free, so the loop can time its release. */
+    public void onSlabIdle(Runnable action) {
+        this.onSlabIdle = action;
     }
 
-    /** Whether buffers of this pool may be given to operations of {@code other}'s runtime. */
+    /**
+     * A block for the user or an operation. Grows the pool while the runtime's buffer memory is
+     * under its cap; at the cap, with every block held, throws {@link BufferPoolExhaustedException}.
+     */
+    public IoBuffer acquire() {
+        return acquire(false);
+    }
+
+    /**
+     * A block for bytes the kernel has already handed over and that must not be lost (a cancelled
+     * recv's data kept for the next one): at the cap it maps one block beyond it rather than
+     * fail. Such blocks are rare and freed like any grown slab once idle.
+     */
+    public IoBuffer acquireForReceivedData() {
+        return acquire(true);
+    }
+
+    private IoBuffer acquire(boolean beyondCap) {
+        int block;
+        MemorySegment segment;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("buffer pool is closed (the runtime was closed)");
+            }
+            int slot = slabsWithFree.nextSetBit(0);
+            Slab slab = slot >= 0 ? slabs[slot] : grow(beyondCap);
+            int offset = take(slab);
+            block = slab.firstBlock + offset;
+            segment = slab.block(offset);
+        }
+        return handOut(block, segment);
+    }
+
+    /**
+     * Takes a free block of the core without wrapping it, or -1: the provided-buffer ring lends
+     * only core blocks, so a grown slab never has a block stuck in the kernel's ring and can be freed.
+     */
+    public synchronized int takeBlockIndex() {
+        if (closed || !core.hasFree()) {
+            return -1;
+        }
+        return take(core);
+    }
+
+    /**
+     * Whether buffers of this pool may be given to operations of {@code other}'s runtime: every
+     * pool of one runtime shares its {@link BufferMemory}, and only they outlive each other's ops.
+     */
     public boolean sameRuntime(BufferPool other) {
-        return other != null && runtime == other.runtime;
+        return other != null && memory == other.memory;
     }
 
-    private IoBuffer handOut(int block, MemorySegment memory) {
+    private IoBuffer handOut(int block, MemorySegment segment) {
         LeakTracker.Record leak = LeakTracker.maybeTrack(this);
-        IoBuffer buffer = Buffers.create(this, block, memory, leak);
+        IoBuffer buffer = Buffers.create(this, block, segment, leak);
         return leak == null ? buffer : leak.watch(buffer);
     }
 
     /** The raw block behind {@code index}, for drivers that hand blocks to the kernel by id. */
     public synchronized MemorySegment block(int index) {
-        return blocks.get(index);
-    }
-
-    /** Takes a free block index without wrapping it (the provided-buffer ring keeps indexes). */
-    public synchronized int takeBlockIndex() {
-        if (closed) {
-            return -1;
-        }
-        if (freeCount == 0) {
-            return -1;
-        }
-        return take();
-    }
-
-    private int take() {
-        int block = free[--freeCount];
-        isFree.clear(block);
-        return block;
-    }
-
-    /** Number of free blocks right now. */
-    public synchronized int freeBlocks() {
-        return freeCount;
-    }
-
-    /** Blocks acquired and not yet returned (held by users, operations or the kernel). */
-    public synchronized int inUse() {
-        return blocks.size() - freeCount;
-    }
-
-    /** Returns a block; called by {@link IoBuffer#release()} once the kernel is done with it. */
-    public synchronized void recycle(int block) {
-        if (block < 0 || block >= blocks.size() || isFree.get(block)) {
-            throw new IllegalStateException("buffer block " + block + (block < 0 || block >= blocks.size()
-                    ? " is not in this pool" : " recycled twice (it is free already)"));
-        }
-        isFree.set(block);
-        free[freeCount++] = block;
+        Slab slab = slabOf(index);
+        return slab.block(index - slab.firstBlock);
     }
 
     /** Wraps a block index taken with {@link #takeBlockIndex()} as a buffer of {@code length} readable bytes. */
@@ -146,28 +180,218 @@ public final class BufferPool implements AutoCloseable {
         return buffer;
     }
 
-    private MemorySegment addSlab() {
-        MemorySegment slab = arena.allocate((long) blockSize * blocksPerSlab, 4096);
-        int first = blocks.size();
-        for (int i = 0; i < blocksPerSlab; i++) {
-            blocks.add(slab.asSlice((long) i * blockSize, blockSize));
+    /**
+     * Returns a block; called by {@link IoBuffer#release()} once the kernel is done with it. A
+     * block returned twice, or into a slab that is gone, is refused loudly: accepting it would
+     * let two owners get the same memory.
+     */
+    public void recycle(int block) {
+        boolean becameIdle;
+        synchronized (this) {
+            if (closed) {
+                return; // released after the runtime closed: the memory is already gone
+            }
+            Slab slab = slabOf(block);
+            int offset = block - slab.firstBlock;
+            if (slab.isFree(offset)) {
+                throw new IllegalStateException("block " + block + " returned to the pool twice");
+            }
+            slab.release(offset);
+            freeBlocks++;
+            int slot = block / blocksPerSlab;
+            slabsWithFree.set(slot);
+            becameIdle = slab != core && slab.allFree();
+            if (becameIdle) {
+                slab.idleSinceNanos = System.nanoTime();
+                idleSlabs++;
+            }
         }
-        if (free.length < blocks.size()) {
-            free = java.util.Arrays.copyOf(free, blocks.size());
+        if (becameIdle) {
+            onSlabIdle.run();
         }
-        for (int i = blocksPerSlab - 1; i >= 0; i--) {
-            free[freeCount++] = first + i;
-            isFree.set(first + i);
+    }
+
+    /** Nanoseconds from {@code now} until an idle slab is due to be freed: 0 if one is, -1 if none waits. */
+    public long nanosToTrim(long now) {
+        if (idleSlabs == 0) {
+            return -1;
         }
-        return slab;
+        synchronized (this) {
+            long next = -1;
+            for (int slot = 1; slot < slabs.length; slot++) {
+                Slab slab = slabs[slot];
+                if (slab != null && slab.allFree()) {
+                    long left = Math.max(0, slab.idleSinceNanos + idleNanos - now);
+                    next = next < 0 ? left : Math.min(next, left);
+                }
+            }
+            return next;
+        }
+    }
+
+    /** Unmaps every grown slab that has been entirely free for the idle time; cheap when none is. */
+    public void trimIdle(long now) {
+        if (idleSlabs == 0) {
+            return;
+        }
+        List<Slab> freed = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            for (int slot = 1; slot < slabs.length; slot++) {
+                Slab slab = slabs[slot];
+                if (slab != null && slab.allFree() && now - slab.idleSinceNanos >= idleNanos) {
+                    forget(slot, slab);
+                    freed.add(slab);
+                }
+            }
+        }
+        for (Slab slab : freed) {
+            slab.unmap(); // outside the lock: closing a shared arena waits for every thread to notice
+            memory.release(slab.bytes);
+        }
+    }
+
+    /** Number of free blocks right now. */
+    public synchronized int freeBlocks() {
+        return freeBlocks;
+    }
+
+    /** Blocks acquired and not yet returned (held by users, operations or the kernel). */
+    public synchronized int inUse() {
+        return totalBlocks - freeBlocks;
+    }
+
+    /** Slabs mapped now, the core included. */
+    public synchronized int slabCount() {
+        return slabCount;
+    }
+
+    /** Bytes this pool has mapped now. */
+    public synchronized long mappedBytes() {
+        long bytes = 0;
+        for (Slab slab : slabs) {
+            bytes += slab == null ? 0 : slab.bytes;
+        }
+        return bytes;
     }
 
     /** Frees the native memory. The caller guarantees the kernel holds no block any more. */
     @Override
-    public synchronized void close() {
-        if (!closed) {
+    public void close() {
+        List<Slab> all = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
-            arena.close();
+            for (Slab slab : slabs) {
+                if (slab != null) {
+                    all.add(slab);
+                }
+            }
+            Arrays.fill(slabs, null);
         }
+        for (Slab slab : all) {
+            slab.unmap();
+            memory.release(slab.bytes);
+        }
+    }
+
+    // ---- internals (under the lock) -----------------------------------------------------------
+
+    private int take(Slab slab) {
+        if (slab != core && slab.allFree()) {
+            idleSlabs--;
+        }
+        int offset = slab.take();
+        freeBlocks--;
+        if (!slab.hasFree()) {
+            slabsWithFree.clear(slab.firstBlock / blocksPerSlab);
+        }
+        return offset;
+    }
+
+    /** Maps a new slab in the first empty slot, under the cap (or one block beyond it, if must). */
+    private Slab grow(boolean beyondCap) {
+        int slot = 1;
+        while (slot < slabs.length && slabs[slot] != null) {
+            slot++;
+        }
+        if ((long) (slot + 1) * blocksPerSlab > Integer.MAX_VALUE) {
+            throw exhausted("the pool has run out of block indexes");
+        }
+        long slabBytes = (long) blockSize * blocksPerSlab;
+        if (memory.tryReserve(slabBytes)) {
+            return place(slot, map(slot * blocksPerSlab, blocksPerSlab, slabBytes));
+        }
+        if (beyondCap) {
+            memory.reserveAnyway(blockSize);
+            return place(slot, map(slot * blocksPerSlab, 1, blockSize));
+        }
+        throw exhausted("buffer memory cap reached: another " + size(slabBytes) + " slab would take the runtime's "
+                + "buffers from " + size(memory.mapped()) + " to " + size(memory.mapped() + slabBytes) + ", over its cap of "
+                + size(memory.max()));
+    }
+
+    private BufferPoolExhaustedException exhausted(String why) {
+        return new BufferPoolExhaustedException(why + "; all " + totalBlocks + " blocks of " + size(blockSize)
+                + " in this loop's pool are held by buffers not yet released or sends not yet complete"
+                + " (raise the cap with IoRuntimeOptions.withMaxBufferMemory or -Djring.buffers.maxMemory,"
+                + " or hold fewer buffers at once)");
+    }
+
+    /** Maps a slab whose bytes are already counted in {@link #memory}; uncounts them if the system refuses. */
+    private Slab map(int firstBlock, int blockCount, long bytes) {
+        try {
+            return Slab.map(firstBlock, blockCount, blockSize);
+        } catch (NativeIoException e) {
+            memory.release(bytes);
+            throw new BufferPoolExhaustedException(e.getMessage(), e);
+        }
+    }
+
+    private Slab place(int slot, Slab slab) {
+        if (slot >= slabs.length) {
+            slabs = Arrays.copyOf(slabs, Math.max(slot + 1, slabs.length * 2));
+        }
+        slabs[slot] = slab;
+        slabsWithFree.set(slot);
+        if (slot != 0) {
+            slab.idleSinceNanos = System.nanoTime(); // idle until its first block is taken
+            idleSlabs++;
+        }
+        totalBlocks += slab.blockCount;
+        freeBlocks += slab.blockCount;
+        slabCount++;
+        return slab;
+    }
+
+    private void forget(int slot, Slab slab) {
+        slabs[slot] = null;
+        slabsWithFree.clear(slot);
+        totalBlocks -= slab.blockCount;
+        freeBlocks -= slab.blockCount;
+        slabCount--;
+        idleSlabs--;
+    }
+
+    private Slab slabOf(int block) {
+        int slot = block < 0 ? -1 : block / blocksPerSlab;
+        Slab slab = slot >= 0 && slot < slabs.length ? slabs[slot] : null;
+        if (slab == null || !slab.contains(block - slab.firstBlock)) {
+            throw new IllegalStateException("block " + block + " is not in a live slab of this pool"
+                    + (closed ? " (the pool is closed)" : " (returned after its slab was freed?)"));
+        }
+        return slab;
+    }
+
+    /** 256 MiB, 64 KiB, or bytes when neither is exact. */
+    static String size(long bytes) {
+        if (bytes != 0 && bytes % (1 << 20) == 0) {
+            return bytes / (1 << 20) + " MiB";
+        }
+        return bytes != 0 && bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " bytes";
     }
 }

@@ -73,10 +73,10 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     public EventLoop(int index, String backendLabel, DriverFactory factory, DriverSettings settings,
-                     int bufferSize, int buffersPerLoop, PoolReclaim reclaim) {
+                     int bufferSize, int buffersPerLoop, BufferMemory bufferMemory, PoolReclaim reclaim) {
         this.index = index;
         this.reclaim = reclaim;
-        this.thread = new Thread(() -> run(factory, settings, bufferSize, buffersPerLoop),
+        this.thread = new Thread(() -> run(factory, settings, bufferSize, buffersPerLoop, bufferMemory),
                 "jring-" + backendLabel + "-" + index);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -158,10 +158,18 @@ public final class EventLoop implements OpContext, Executor {
         resources.remove(resource);
     }
 
-    private void run(DriverFactory factory, DriverSettings settings, int bufferSize, int buffersPerLoop) {
+    private void run(DriverFactory factory, DriverSettings settings, int bufferSize, int buffersPerLoop,
+                     BufferMemory bufferMemory) {
         kernelThreadId = KernelWait.currentThreadId();
         try {
-            pool = new BufferPool(bufferSize, buffersPerLoop, reclaim);
+            pool = new BufferPool(bufferSize, buffersPerLoop, bufferMemory, BufferPool.DEFAULT_IDLE_NANOS);
+            // A slab released on another thread may become idle while this loop sleeps without a
+            // deadline: wake it so it times the slab's release.
+            pool.onSlabIdle(() -> {
+                if (!inLoop()) {
+                    execute(() -> {});
+                }
+            });
             driver = factory.open(settings, pool);
         } catch (Throwable t) {
             if (pool != null) {
@@ -211,9 +219,16 @@ public final class EventLoop implements OpContext, Executor {
             if (shuttingDown && resources.isEmpty() && driver.inFlight() == 0 && tasks.isEmpty()) {
                 return;
             }
-            driver.poll(tasks.isEmpty() ? deadlines.nanosToNext(System.nanoTime()) : 0);
+            long now = System.nanoTime();
+            driver.poll(tasks.isEmpty() ? earliest(deadlines.nanosToNext(now), pool.nanosToTrim(now)) : 0);
             expireDeadlines();
+            pool.trimIdle(System.nanoTime()); // grown slabs idle long enough go back to the system
         }
+    }
+
+    /** The sooner of two waits in nanoseconds, where -1 means none. */
+    private static long earliest(long a, long b) {
+        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
     }
 
     /**

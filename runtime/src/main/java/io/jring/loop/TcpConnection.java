@@ -1,5 +1,6 @@
 package io.jring.loop;
 
+import io.jring.BufferPoolExhaustedException;
 import io.jring.Connection;
 import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
@@ -101,7 +102,16 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             return LoopFuture.failed(new IllegalArgumentException(
                     "sendv takes 1 to " + max + " buffers, got " + buffers.length));
         }
-        return enqueueSend(new SendvOp(loop, this, fd, buffers.clone(), 0));
+        SendvOp op;
+        try {
+            op = new SendvOp(loop, this, fd, buffers.clone(), 0);
+        } catch (BufferPoolExhaustedException e) {
+            for (IoBuffer buffer : buffers) {
+                buffer.release(); // owned by sendv, which could not start
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+        return enqueueSend(op);
     }
 
     @Override

@@ -85,9 +85,12 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
         return res == 0 ? deliver(-1) : fail(res);
     }
 
-    /** Copies what the kernel just wrote after the writer index into a pooled block the owner keeps. */
+    /**
+     * Copies what the kernel just wrote after the writer index into a pooled block the owner
+     * keeps. The bytes have left the socket, so the copy may not fail for the pool's cap.
+     */
     private void keepForNextRecv(int count) {
-        IoBuffer copy = context.pool().acquire();
+        IoBuffer copy = context.pool().acquireForReceivedData();
         MemorySegment.copy(Buffers.memory(into), into.writerIndex(), Buffers.memory(copy), 0, count);
         Buffers.setWriterIndex(copy, count);
         owner().keepUnclaimed(copy);

@@ -2,9 +2,11 @@ package io.jring.op;
 
 import static io.jring.bindings.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_BUFFER;
+import static io.jring.bindings.IoUringConstants.IORING_OP_NOP;
 import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 import static io.jring.bindings.IoUringConstants.IOSQE_BUFFER_SELECT;
 
+import io.jring.BufferPoolExhaustedException;
 import io.jring.IoBuffer;
 import io.jring.buffer.Buffers;
 import io.jring.bindings.Errno;
@@ -16,10 +18,17 @@ import java.util.ArrayDeque;
  * recv into a pooled buffer the op picks. On io_uring with a provided-buffer ring, the kernel
  * picks the buffer only when data arrives ({@code IOSQE_BUFFER_SELECT}), so a connection
  * waiting for data holds no memory; otherwise the op takes a block from the pool up front.
+ *
+ * <p>When the pool is at its memory cap and no block is free, this recv fails with
+ * {@link BufferPoolExhaustedException} before anything is read: the data stays in the socket
+ * for a later recv. On io_uring the SQE is then a NOP, so the failure still arrives as this
+ * op's one completion.
  */
 public final class RecvOp extends ReceiveOp<IoBuffer> {
     private IoBuffer held;
     private boolean selectBuffer;
+    /** The pool refused a block: the op ends with this, having read nothing. */
+    private BufferPoolExhaustedException refused;
 
     public RecvOp(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
@@ -37,9 +46,10 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
             sqe.prep(IORING_OP_RECV, fd, 0, context.pool().blockSize(), 0)
                     .sqeFlags(IOSQE_BUFFER_SELECT)
                     .bufIndex(context.providedBufferGroup());
+        } else if (holdBuffer()) {
+            sqe.prep(IORING_OP_RECV, fd, Buffers.address(held, 0), held.capacity(), 0);
         } else {
-            IoBuffer buffer = holdBuffer();
-            sqe.prep(IORING_OP_RECV, fd, Buffers.address(buffer, 0), buffer.capacity(), 0);
+            sqe.prep(IORING_OP_NOP, -1, 0, 0, 0); // completes at once, and complete() fails the op
         }
     }
 
@@ -55,8 +65,10 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
 
     @Override
     public long attempt() {
-        IoBuffer buffer = holdBuffer();
-        long res = LibC.recv(fd, Buffers.memory(buffer), buffer.capacity(), 0);
+        if (!holdBuffer()) {
+            return -Errno.ENOBUFS; // complete() fails the op with the pool's own exception
+        }
+        long res = LibC.recv(fd, Buffers.memory(held), held.capacity(), 0);
         if (res == -Errno.EAGAIN) {
             // Nothing to read: give the block back while we wait, so an idle connection holds no
             // buffer on epoll either (the next attempt takes one again).
@@ -73,6 +85,9 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
 
     @Override
     public int complete(long res, int flags) {
+        if (refused != null) {
+            return fail(refused);
+        }
         if (res > 0) {
             IoBuffer received;
             if ((flags & IORING_CQE_F_BUFFER) != 0) {
@@ -91,7 +106,7 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
         if (res == -Errno.ENOBUFS && selectBuffer) {
             // Every provided buffer is with users right now: go on with a block of our own.
             selectBuffer = false;
-            return RESUBMIT;
+            return holdBuffer() ? RESUBMIT : fail(refused);
         }
         return fail(res);
     }
@@ -128,11 +143,17 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
         }
     }
 
-    private IoBuffer holdBuffer() {
+    /** Takes the block to read into, unless held already; false (and {@link #refused} set) at the cap. */
+    private boolean holdBuffer() {
         if (held == null) {
-            held = context.pool().acquire();
+            try {
+                held = context.pool().acquire();
+            } catch (BufferPoolExhaustedException e) {
+                refused = e;
+                return false;
+            }
             Buffers.lend(held, this);
         }
-        return held;
+        return true;
     }
 }

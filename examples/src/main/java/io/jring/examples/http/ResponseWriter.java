@@ -22,12 +22,22 @@ import java.util.function.Consumer;
  * <p>Header blocks and small bodies are copied into the same block while it has room, so
  * sixteen pipelined "Hello, World!" responses are one block and one syscall. Echoed request
  * bodies are sent from the blocks they arrived in. Files are read into blocks only while the
- * connection's unsent output is under its limit: a large file, or a client that stops reading,
- * never makes the server hold more than about {@code maxUnsent} bytes for one connection.
+ * connection's unsent output is under {@link #FILE_WINDOW} (or {@code maxUnsent}, if smaller):
+ * a large file, or a client that stops reading, never makes the server hold more than that
+ * (plus a block) for one connection.
  */
 final class ResponseWriter {
     /** Blocks per sendv: sending starts while a large file is still being read (and stays far below IOV_MAX). */
     private static final int MAX_BATCH_BLOCKS = 64;
+    /**
+     * A file is read into blocks only while the connection has less than this unsent, whatever
+     * {@code maxUnsent} allows: a client that stops reading a large file then holds at most this
+     * much of the runtime's buffer memory, so 150 of them take 38 MiB, not 150 times maxUnsent
+     * (which could pass the runtime's cap and fail everyone's allocations).
+     */
+    static final long FILE_WINDOW = 256 << 10;
+    /** File bytes per sendv: a quarter of the window, so the next piece is read while earlier ones leave. */
+    private static final long FILE_CHUNK = FILE_WINDOW / 4;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     private final Connection connection;
@@ -167,10 +177,10 @@ final class ResponseWriter {
             fileLeft = body.length();
         }
         while (fileLeft > 0) {
-            if (outstanding() >= maxUnsent) {
-                return false;
+            if (outstanding() >= Math.min(maxUnsent, FILE_WINDOW)) {
+                return false; // resumed when a send completes
             }
-            if (batch.size() >= MAX_BATCH_BLOCKS) {
+            if (batch.size() >= MAX_BATCH_BLOCKS || batchBytes >= FILE_CHUNK) {
                 flush();
             }
             IoBuffer block = room();

@@ -70,6 +70,12 @@ final class HttpServers implements AutoCloseable {
         return r.port();
     }
 
+    /** The process id of the server on {@code backend} (started now if it is not running yet), for /proc. */
+    long pid(String backend) {
+        port(backend);
+        return running.get(backend).process().pid();
+    }
+
     static byte[] randomBytes(int n, long seed) {
         byte[] bytes = new byte[n];
         new Random(seed).nextBytes(bytes);

@@ -1,0 +1,19 @@
+package io.jring;
+
+/**
+ * The runtime's buffer memory is at its cap ({@link IoRuntimeOptions#withMaxBufferMemory}) and
+ * every pooled block is held, or the system refused more memory. Thrown by
+ * {@link Connection#allocate()}; a receive or gathering send that needs a block fails its own
+ * future with it, and nothing else on the connection or loop is affected. The message says how
+ * much is allocated, the cap, and how to raise it. Blocks come back as buffers are released and
+ * sends complete, so a later attempt may succeed.
+ */
+public final class BufferPoolExhaustedException extends RuntimeException {
+    public BufferPoolExhaustedException(String message) {
+        super(message);
+    }
+
+    public BufferPoolExhaustedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
