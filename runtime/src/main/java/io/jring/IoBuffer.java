@@ -11,7 +11,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Future;
 
 /**
  * A pooled block of native memory with a reader and a writer index, like Netty's ByteBuf:
@@ -59,6 +58,8 @@ public final class IoBuffer {
     /** Released while lent, after its operation's future ended: freed when the kernel is done. */
     private static final int LENT_RELEASE_PENDING = 3;
     private static final int RELEASED = 4;
+    /** Lent to a receive the user has cancelled: still the kernel's, but the user may release it. */
+    private static final int LENT_ABANDONED = 5;
     private static final VarHandle STATE;
 
     static {
@@ -79,8 +80,6 @@ public final class IoBuffer {
     private int writerIndex;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
-    /** The operation a lent buffer belongs to: it decides whether release() is allowed yet. */
-    private volatile Future<?> borrower;
 
     private IoBuffer(BufferPool pool, int block, MemorySegment memory, LeakTracker.Record leak) {
         this.pool = pool;
@@ -238,13 +237,9 @@ public final class IoBuffer {
                         return;
                     }
                 }
-                case LENT -> {
-                    Future<?> op = borrower;
-                    if (op == null || !op.isDone()) {
-                        throw misuse("release", s);
-                    }
+                case LENT_ABANDONED -> {
                     // The user cancelled the receive; the kernel may still write: free it later.
-                    if (STATE.compareAndSet(this, LENT, LENT_RELEASE_PENDING)) {
+                    if (STATE.compareAndSet(this, LENT_ABANDONED, LENT_RELEASE_PENDING)) {
                         return;
                     }
                 }
@@ -270,7 +265,7 @@ public final class IoBuffer {
     private IllegalStateException misuse(String what, int s) {
         String why = switch (s) {
             case HANDED_OVER -> "a send took it (send releases it when it ends; do not touch it after send)";
-            case LENT -> "a receive still running holds it (wait for its future, or cancel it first)";
+            case LENT, LENT_ABANDONED -> "a receive still running holds it (wait for its future, or cancel it first)";
             case LENT_RELEASE_PENDING, RELEASED -> "it was released (its block may already hold other bytes)";
             default -> "state " + s;
         };
@@ -343,22 +338,20 @@ public final class IoBuffer {
         }
 
         @Override
-        public void lend(IoBuffer b, Future<?> borrower) {
-            if (b.pool == null) {
-                throw b.misuse("receive into", -1);
+        public void lend(IoBuffer b) {
+            if (b.pool == null || !STATE.compareAndSet(b, OWNED, LENT)) {
+                throw b.misuse("receive into", b.pool == null ? -1 : (int) STATE.getVolatile(b));
             }
-            if (!STATE.compareAndSet(b, OWNED, LENT)) {
-                throw b.misuse("receive into", (int) STATE.getVolatile(b));
-            }
-            // Until this write a release() sees no borrower and refuses, as it must: the
-            // operation has not even started.
-            b.borrower = borrower;
+        }
+
+        @Override
+        public void abandon(IoBuffer b) {
+            STATE.compareAndSet(b, LENT, LENT_ABANDONED); // fails harmlessly if the kernel gave it back first
         }
 
         @Override
         public void giveBack(IoBuffer b) {
-            b.borrower = null;
-            if (STATE.compareAndSet(b, LENT, OWNED)) {
+            if (STATE.compareAndSet(b, LENT, OWNED) || STATE.compareAndSet(b, LENT_ABANDONED, OWNED)) {
                 return;
             }
             if (STATE.compareAndSet(b, LENT_RELEASE_PENDING, RELEASED)) {
@@ -369,7 +362,7 @@ public final class IoBuffer {
         @Override
         public boolean heldByOperation(IoBuffer b) {
             int s = (int) STATE.getVolatile(b);
-            return s == HANDED_OVER || s == LENT || s == LENT_RELEASE_PENDING;
+            return s == HANDED_OVER || s == LENT || s == LENT_ABANDONED || s == LENT_RELEASE_PENDING;
         }
 
         @Override

@@ -3,7 +3,6 @@ package io.jring.buffer;
 import io.jring.IoBuffer;
 import io.jring.loop.BufferPool;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.Future;
 
 /**
  * The runtime's side of {@link IoBuffer}: making buffers, and handing their blocks to the
@@ -32,8 +31,11 @@ public interface BufferAccess {
     /** The send that took {@code b} has ended: the block goes back to the pool. */
     void releaseAfterSend(IoBuffer b);
 
-    /** Lends an owned buffer to {@code borrower} (a receive), or throws IllegalStateException. */
-    void lend(IoBuffer b, Future<?> borrower);
+    /** Lends an owned buffer to a receive, or throws IllegalStateException. */
+    void lend(IoBuffer b);
+
+    /** The user cancelled the receive {@code b} is lent to: they may release it, the kernel still has it. */
+    void abandon(IoBuffer b);
 
     /** The kernel is done: the owner has it back, or the pool does if it was released meanwhile. */
     void giveBack(IoBuffer b);

@@ -3,7 +3,6 @@ package io.jring.buffer;
 import io.jring.IoBuffer;
 import io.jring.loop.BufferPool;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.Future;
 
 /**
  * Static door to {@link BufferAccess}. IoBuffer installs the implementation when its class
@@ -76,8 +75,12 @@ public final class Buffers {
         access().releaseAfterSend(b);
     }
 
-    public static void lend(IoBuffer b, Future<?> borrower) {
-        access().lend(b, borrower);
+    public static void lend(IoBuffer b) {
+        access().lend(b);
+    }
+
+    public static void abandon(IoBuffer b) {
+        access().abandon(b);
     }
 
     public static void giveBack(IoBuffer b) {

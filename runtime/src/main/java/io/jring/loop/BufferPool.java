@@ -127,19 +127,25 @@ public final class BufferPool implements AutoCloseable {
     }
 
     private IoBuffer acquire(boolean beyondCap) {
-        int block;
-        MemorySegment segment;
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("buffer pool is closed (the runtime was closed)");
-            }
-            int slot = slabsWithFree.nextSetBit(0);
-            Slab slab = slot >= 0 ? slabs[slot] : grow(beyondCap);
-            int offset = take(slab);
-            block = slab.firstBlock + offset;
-            segment = slab.block(offset);
+        int block = acquireBlock(beyondCap);
+        return handOut(block, block(block));
+    }
+
+    /**
+     * A block for the runtime's own use, as an index (no {@link IoBuffer} is made: a send's copy
+     * of the caller's bytes, say); it goes back with {@link #recycle}. Capped like {@link #acquire()}.
+     */
+    public int acquireBlock() {
+        return acquireBlock(false);
+    }
+
+    private synchronized int acquireBlock(boolean beyondCap) {
+        if (closed) {
+            throw new IllegalStateException("buffer pool is closed (the runtime was closed)");
         }
-        return handOut(block, segment);
+        int slot = slabsWithFree.nextSetBit(0);
+        Slab slab = slot >= 0 ? slabs[slot] : grow(beyondCap);
+        return slab.firstBlock + take(slab);
     }
 
     /**

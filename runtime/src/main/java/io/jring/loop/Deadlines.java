@@ -15,7 +15,7 @@ final class Deadlines {
     private int size;
 
     void add(Op<?> op) {
-        if (op.deadlineIndex >= 0) {
+        if (op.deadlineIndex != Op.NOT_WATCHED) { // in the heap already, or ended
             return;
         }
         if (size == heap.length) {
@@ -32,7 +32,7 @@ final class Deadlines {
         if (index < 0) {
             return;
         }
-        op.deadlineIndex = -1;
+        op.deadlineIndex = Op.NOT_WATCHED;
         Op<?> last = heap[--size];
         heap[size] = null;
         if (index < size) {

@@ -262,7 +262,7 @@ public final class EventLoop implements OpContext, Executor {
 
     /** Watches {@code op}'s deadline (if it has one) until it ends or {@link #unwatchDeadline}. */
     void watchDeadline(Op<?> op) {
-        if (op.deadlineNanos() != 0 && op.deadlineIndex < 0) {
+        if (op.deadlineNanos() != 0 && op.deadlineIndex == Op.NOT_WATCHED) {
             deadlines.add(op);
         }
     }

@@ -37,14 +37,20 @@ public abstract class Op<T> extends RuntimeFuture<T> {
     private final long timeoutNanos;
     private final long deadlineNanos;
     private Throwable cancelCause;
-    /** Set by {@link #finished()}: an op ends once. */
-    private boolean ended;
 
     /** Driver bookkeeping: the op-table slot (io_uring) or -1. */
     public int slot = -1;
 
-    /** Loop bookkeeping: the op's place in its loop's deadline heap while it waits there, or -1. */
-    public int deadlineIndex = -1;
+    /** {@link #deadlineIndex} of an op not in its loop's deadline heap. */
+    public static final int NOT_WATCHED = -1;
+    /**
+     * {@link #deadlineIndex} once the op has ended: an op ends once. (A field of its own would
+     * make every op 8 bytes bigger, and an ended op is in no heap.)
+     */
+    public static final int ENDED = -2;
+
+    /** Loop bookkeeping: the op's place in its loop's deadline heap, {@link #NOT_WATCHED} or {@link #ENDED}. */
+    public int deadlineIndex = NOT_WATCHED;
 
     protected Op(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
         this.context = context;
@@ -205,17 +211,17 @@ public abstract class Op<T> extends RuntimeFuture<T> {
 
     /** Called once by the driver when the op has ended; tells the loop and the owner, on the loop thread. */
     public final void finished() {
-        if (ended) {
+        if (deadlineIndex == ENDED) {
             // A second end would tell the owner twice (a send queue starting two sends, a
             // receiver serving twice): never pass it on.
             Invariants.violated(name() + " on fd " + fd + " ended twice");
             return;
         }
-        ended = true;
         if (Invariants.ENABLED && !isDone()) {
             Invariants.violated(name() + " on fd " + fd + " ended with its future still pending");
         }
-        context.opEnded(this);
+        context.opEnded(this); // out of the deadline heap
+        deadlineIndex = ENDED;
         if (owner != null) {
             owner.opFinished(this);
         }
@@ -264,8 +270,15 @@ public abstract class Op<T> extends RuntimeFuture<T> {
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
+            onCancelled();
             context.requestCancel(this);
         }
         return cancelled;
     }
+
+    /**
+     * The user cancelled this op (any thread): its future is done, the kernel side is not yet.
+     * For an op that lends the user's memory, the moment the user may let go of it.
+     */
+    protected void onCancelled() {}
 }

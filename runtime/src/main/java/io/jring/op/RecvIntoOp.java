@@ -27,7 +27,7 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
             throw new IllegalArgumentException("recv needs a buffer with writable space, got " + into);
         }
         SendOp.checkSameRuntime(context, into);
-        Buffers.lend(into, this); // throws if the caller does not own it (released, or in use)
+        Buffers.lend(into); // throws if the caller does not own it (released, or in use)
         this.into = into;
     }
 
@@ -45,6 +45,12 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
         } else {
             sqe.prep(IORING_OP_RECV, fd, address, into.writableBytes(), 0);
         }
+    }
+
+    /** The user may release {@code into} now; its block stays the kernel's until the last CQE. */
+    @Override
+    protected void onCancelled() {
+        Buffers.abandon(into);
     }
 
     @Override

@@ -152,7 +152,7 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
                 refused = e;
                 return false;
             }
-            Buffers.lend(held, this);
+            Buffers.lend(held);
         }
         return true;
     }

@@ -22,11 +22,14 @@ import java.lang.foreign.MemorySegment;
 public final class SendOp extends Op<Void> {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
 
-    private final IoBuffer buffer;      // the user's buffer (taken), or a pooled copy of a segment; or null
-    private final MemorySegment keepAlive; // a runtime-owned copy of a segment too big for one block, or null
+    private final IoBuffer buffer;      // the user's buffer (taken), or null when sending a copy
+    /** The pool block holding a copy of the caller's segment (no IoBuffer is made for it), or -1. */
+    private final int copyBlock;
+    private final MemorySegment keepAlive; // that block, or a runtime-owned copy too big for one; or null
     private final long address;         // what to send: plain numbers, so no slice is made per send
-    private final long length;
-    private long sent;
+    // ints, not longs: one send is at most 2 GiB - 1 (checked), and two ints keep the op 8 bytes smaller
+    private final int length;
+    private int sent;
     /**
      * WRITE_FIXED answered EAGAIN: it honours the socket's O_NONBLOCK (the runtime's sockets
      * have it, for epoll) and gives up where SEND would arm a poll and wait. Go on with SEND.
@@ -39,6 +42,7 @@ public final class SendOp extends Op<Void> {
         checkSameRuntime(context, buffer);
         Buffers.takeForSend(buffer); // throws, taking nothing, if the caller does not own it
         this.buffer = buffer;
+        this.copyBlock = -1;
         this.keepAlive = null;
         this.address = Buffers.address(buffer, buffer.readerIndex());
         this.length = buffer.readableBytes();
@@ -53,20 +57,21 @@ public final class SendOp extends Op<Void> {
     public SendOp(OpContext context, OpOwner owner, int fd, MemorySegment segment, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
         long size = segment.byteSize();
-        if (size <= context.pool().blockSize()) {
-            IoBuffer copy = context.pool().acquire();
-            MemorySegment.copy(segment, 0, Buffers.memory(copy), 0, size);
-            Buffers.setWriterIndex(copy, (int) size);
-            Buffers.takeForSend(copy);
-            this.buffer = copy;
-            this.keepAlive = null;
-            this.address = Buffers.address(copy, 0);
-        } else {
-            this.buffer = null;
-            this.keepAlive = Arena.ofAuto().allocate(size, 8).copyFrom(segment);
-            this.address = keepAlive.address();
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("send takes at most " + Integer.MAX_VALUE + " bytes per call, got "
+                    + size + ": send the segment in slices");
         }
-        this.length = size;
+        this.buffer = null;
+        if (size <= context.pool().blockSize()) {
+            this.copyBlock = context.pool().acquireBlock();
+            this.keepAlive = context.pool().block(copyBlock);
+            MemorySegment.copy(segment, 0, keepAlive, 0, size);
+        } else {
+            this.copyBlock = -1;
+            this.keepAlive = Arena.ofAuto().allocate(size, 8).copyFrom(segment);
+        }
+        this.address = keepAlive.address();
+        this.length = (int) size;
     }
 
     /**
@@ -92,7 +97,7 @@ public final class SendOp extends Op<Void> {
 
     @Override
     public void prepare(Sqe sqe) {
-        int fixedIndex = buffer == null || fixedGaveUp ? -1 : fixedIndex(context, buffer);
+        int fixedIndex = fixedGaveUp ? -1 : fixedIndex();
         if (fixedIndex >= 0) {
             sqe.prep(IORING_OP_WRITE_FIXED, fd, address + sent, remaining(), 0).bufIndex(fixedIndex);
         } else {
@@ -126,14 +131,14 @@ public final class SendOp extends Op<Void> {
 
     @Override
     public int complete(long res, int flags) {
-        if (res == -Errno.EAGAIN && !fixedGaveUp && buffer != null && fixedIndex(context, buffer) >= 0) {
+        if (res == -Errno.EAGAIN && !fixedGaveUp && fixedIndex() >= 0) {
             fixedGaveUp = true; // only the completion form sees EAGAIN: readiness retries it itself
             return RESUBMIT;
         }
         if (res < 0) {
             return fail(res);
         }
-        sent += res;
+        sent += (int) res;
         return sent < length ? RESUBMIT : deliver(null);
     }
 
@@ -141,11 +146,21 @@ public final class SendOp extends Op<Void> {
     protected void releaseResources() {
         if (buffer != null) {
             Buffers.releaseAfterSend(buffer);
+        } else if (copyBlock >= 0) {
+            context.pool().recycle(copyBlock);
         }
     }
 
     private int remaining() {
-        return (int) Math.min(Integer.MAX_VALUE, length - sent);
+        return length - sent;
+    }
+
+    /** The fixed-buffer index of what this send reads, if that is registered memory; else -1. */
+    private int fixedIndex() {
+        if (buffer != null) {
+            return fixedIndex(context, buffer);
+        }
+        return copyBlock >= 0 && context.fixedBuffersRegistered() ? context.pool().fixedIndexOf(copyBlock) : -1;
     }
 
     /** The fixed-buffer index for a pooled buffer in registered memory, else -1. */

@@ -52,7 +52,7 @@ public final class SendvOp extends Op<Void> {
         this.buffers = buffers;
         this.total = sum;
         this.scratch = message;
-        Buffers.lend(scratch, this);
+        Buffers.lend(scratch);
     }
 
     @Override
