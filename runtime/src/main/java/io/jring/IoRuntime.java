@@ -3,6 +3,7 @@ package io.jring;
 import io.jring.buffer.LeakTracker;
 import io.jring.loop.BufferMemory;
 import io.jring.loop.BufferPool;
+import io.jring.loop.ClassPreload;
 import io.jring.loop.EventLoop;
 import io.jring.loop.PoolReclaim;
 import io.jring.loop.LoopConnects;
@@ -81,6 +82,9 @@ public final class IoRuntime implements AutoCloseable {
         choice.reason().ifPresent(reason -> LOG.log(System.Logger.Level.INFO,
                 "jring backend: " + choice.backend() + " (" + reason + ")"));
         DriverFactory factory = factoryFor(choice.backend());
+        ClassPreload.moduleOf(IoRuntime.class); // see there: no class file may be needed at EMFILE
+        ClassPreload.moduleOf(factory.getClass());
+        ClassPreload.moduleOf(io.jring.bindings.LibC.class);
         List<EventLoop> loops = new ArrayList<>();
         PoolReclaim reclaim = new PoolReclaim(options.threads());
         BufferMemory bufferMemory = new BufferMemory(options.maxBufferMemory()); // one cap for every loop

@@ -340,7 +340,13 @@ public final class EventLoop implements OpContext, Executor {
 
     @Override
     public Connection adopt(int fd) {
-        TcpConnection connection = new TcpConnection(this, fd);
+        TcpConnection connection;
+        try {
+            connection = new TcpConnection(this, fd);
+        } catch (RuntimeException | Error e) {
+            io.jring.bindings.LibC.close(fd); // nobody else will: the socket would leak
+            throw e;
+        }
         if (shuttingDown) {
             connection.close();
         } else {
