@@ -37,9 +37,11 @@ import java.util.concurrent.CancellationException;
  *       buffers in its inbox is PAUSED, so the rest waits in the socket and TCP's window slows
  *       the peer. One kernel wakeup can fill a few more before the cancel lands; never more
  *       than the loop's provided-buffer ring.
- *   <li>Re-entrancy is safe: completing a recv runs the user's stages, which may recv again
- *       or close right there and so re-enter {@link #serve}. Everything a completion depends on
- *       is settled before it runs, and every step of {@code serve} re-reads the state.
+ *   <li>Re-entrancy is safe: completing a recv runs the user's stages (even a completion that
+ *       fails, when a cancel from another thread won), which may recv again or close right
+ *       there. While a recv is being completed, nested serving only queues ({@link #handing});
+ *       the buffer being handed is out of the inbox, settled after by the outcome, and every
+ *       step of {@code serve} re-reads the state.
  *   <li>Once {@link #closed}: nothing new reaches the kernel, waiting recvs fail, the inbox is
  *       released, and what is in the kernel is cancelled; the descriptor stays open until
  *       {@link #busy()} turns false.
@@ -74,6 +76,12 @@ final class Receiver implements RecvStreamOp.Sink {
     /** The stream found no provided buffer: the next recv goes SINGLE with a block of its own. */
     private boolean singleShotNext;
     private boolean closed;
+    /**
+     * {@link #hand} or {@link #deliverEnd} is completing a recv. Completing runs user stages even
+     * when it fails (CompletableFuture helps finish a cancel another thread just made); their
+     * recvs only queue meanwhile, and the serving loop further out serves them in order.
+     */
+    private boolean handing;
 
     Receiver(EventLoop loop, TcpConnection connection, int fd) {
         this.loop = loop;
@@ -95,15 +103,13 @@ final class Receiver implements RecvStreamOp.Sink {
 
     /** Serves the waiting line's head, again and again, until it is empty or must wait for the kernel. */
     private void serve() {
-        while (!waiting.isEmpty() && kernel != Kernel.SINGLE && !closed) {
+        while (!waiting.isEmpty() && kernel != Kernel.SINGLE && !closed && !handing) {
             ReceiveOp<?> head = waiting.peek();
             if (head.isDone()) { // cancelled by the user while it waited
                 waiting.poll();
                 loop.endWaiting(head);
             } else if (!inbox.isEmpty()) {
-                leave(head);
-                head.takeFrom(inbox);
-                head.finished();
+                hand(head);
             } else if (pendingEnd != NO_END) {
                 deliverEnd(head);
             } else if (kernel == Kernel.STREAMING || kernel == Kernel.PAUSED) {
@@ -123,12 +129,43 @@ final class Receiver implements RecvStreamOp.Sink {
         }
     }
 
+    /**
+     * Completes {@code head} from the inbox's first buffer, taken out of the inbox meanwhile:
+     * the completion runs user stages (even when it fails), which may receive again (they only
+     * queue: serving is held off) or close (which frees only what is still in the inbox). The
+     * inbox is settled afterwards, by the outcome.
+     */
+    private void hand(ReceiveOp<?> head) {
+        IoBuffer buffer = inbox.poll();
+        leave(head);
+        int outcome;
+        handing = true;
+        try {
+            outcome = head.takeFrom(buffer);
+        } finally {
+            handing = false;
+        }
+        if (outcome != ReceiveOp.TOOK_BUFFER) {
+            if (closed || buffer.readableBytes() == 0) {
+                buffer.release();
+            } else {
+                inbox.addFirst(buffer); // not taken, or only partly copied: the rest goes first
+            }
+        }
+        head.finished();
+    }
+
     private void deliverEnd(ReceiveOp<?> head) {
         long end = pendingEnd;
         pendingEnd = NO_END;
         leave(head);
-        head.complete(end, 0);
-        if (head.isCancelled()) {
+        handing = true;
+        try {
+            head.complete(end, 0);
+        } finally {
+            handing = false;
+        }
+        if (head.isCancelled() && !closed) {
             pendingEnd = end; // the user cancelled it just now: the next recv is owed this end
         }
         head.finished();

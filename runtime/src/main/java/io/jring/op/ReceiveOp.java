@@ -1,7 +1,6 @@
 package io.jring.op;
 
 import io.jring.IoBuffer;
-import java.util.ArrayDeque;
 
 /**
  * A user's receive: {@code recv()} ({@link RecvOp}) or {@code recv(into)} ({@link RecvIntoOp}).
@@ -25,11 +24,18 @@ public abstract sealed class ReceiveOp<T> extends Op<T> permits RecvOp, RecvInto
         return Kind.RECEIVE;
     }
 
+    /** {@link #takeFrom}: the user had cancelled this receive; {@code buffer} is untouched. */
+    public static final int NOT_TAKEN = 0;
+    /** {@link #takeFrom}: this receive completed with {@code buffer} itself, which the user now owns. */
+    public static final int TOOK_BUFFER = 1;
+    /** {@link #takeFrom}: this receive completed with a copy; {@code buffer}'s reader index moved past it. */
+    public static final int COPIED = 2;
+
     /**
-     * Completes this receive with data from the first buffer of {@code inbox}, which it settles
-     * (takes the buffer, or skips what it copied) before the completion runs the user's stages:
-     * they may receive again or close right there. Returns false, with the inbox as it was, if
-     * the user cancelled this receive meanwhile.
+     * Completes this receive with data from {@code buffer}, a buffer of the connection's inbox
+     * that the caller took out of the inbox first: the completion runs user stages, which may
+     * receive again or close right there, even when it fails (CompletableFuture runs the stages
+     * of a cancel another thread just made). The caller settles the inbox by the outcome.
      */
-    public abstract boolean takeFrom(ArrayDeque<IoBuffer> inbox);
+    public abstract int takeFrom(IoBuffer buffer);
 }

@@ -12,7 +12,6 @@ import io.jring.buffer.Buffers;
 import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
-import java.util.ArrayDeque;
 
 /**
  * recv into a pooled buffer the op picks. On io_uring with a provided-buffer ring, the kernel
@@ -117,13 +116,8 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
     }
 
     @Override
-    public boolean takeFrom(ArrayDeque<IoBuffer> inbox) {
-        IoBuffer buffer = inbox.poll();
-        if (completeIfWaiting(buffer)) {
-            return true;
-        }
-        inbox.addFirst(buffer); // cancelled meanwhile: the data is the next recv's
-        return false;
+    public int takeFrom(IoBuffer buffer) {
+        return completeIfWaiting(buffer) ? TOOK_BUFFER : NOT_TAKEN;
     }
 
     /** The user cancelled as the data came: it goes to the next recv, not to waste. */
