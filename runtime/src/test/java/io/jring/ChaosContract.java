@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * and the schedule are the seed's; thread timing is the machine's).
  */
 public abstract class ChaosContract extends RuntimeTestBase {
-    private static final long[] SEEDS = {1, 2, 3, 5, 8, 13};
+    private static final long[] SEEDS = {1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233};
 
     @Test
     void randomCancelsTimeoutsClosesAndMisuseLoseNoByteAndLeaveNoOperationBehind() throws Exception {
@@ -32,9 +32,18 @@ public abstract class ChaosContract extends RuntimeTestBase {
                 + " -Djring.chaos.seed=N:\n  " + String.join("\n  ", failures));
     }
 
+    /** The fixed seeds; or -Djring.chaos.seed=N for one; or -Djring.chaos.seeds=FROM-TO for a soak. */
     private static long[] seeds() {
-        String one = System.getProperty("jring.chaos.seed");
-        return one == null || one.isBlank() ? SEEDS : new long[] {Long.parseLong(one.trim())};
+        String one = System.getProperty("jring.chaos.seed", "").trim();
+        if (!one.isEmpty()) {
+            return new long[] {Long.parseLong(one)};
+        }
+        String range = System.getProperty("jring.chaos.seeds", "").trim();
+        if (!range.isEmpty()) {
+            String[] ends = range.split("-", 2);
+            return java.util.stream.LongStream.rangeClosed(Long.parseLong(ends[0]), Long.parseLong(ends[1])).toArray();
+        }
+        return SEEDS;
     }
 
     private List<String> runSeed(long seed) throws Exception {

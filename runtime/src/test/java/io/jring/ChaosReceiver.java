@@ -45,14 +45,15 @@ final class ChaosReceiver extends ChaosActor {
         int form = random.nextInt(6);
         boolean timed = form % 2 == 1;
         CompletableFuture<Outcome> outcome = form < 4 ? pooled(timed) : into(timed);
+        outcome.whenComplete((result, error) -> {
+            if (error != null) { // the actor's own stage threw (a refused release, say): the chain ends
+                run.problem(name + ": a receive's stage threw " + unwrap(error));
+                finish("its stage threw");
+            }
+        });
         if (drives) {
             doing("waiting for receive " + steps);
-            outcome.whenComplete((result, error) -> run.guard(name, () -> {
-                if (error != null) { // the actor's own stage threw: already a problem, and the chain ends
-                    run.problem(name + ": a receive's stage threw " + unwrap(error));
-                    finish("its stage threw");
-                    return;
-                }
+            outcome.thenAccept(result -> run.guard(name, () -> {
                 switch (result) {
                     case DATA, OUR_OWN_DOING -> next();
                     case END_OF_STREAM -> afterEndOfStream();
@@ -94,6 +95,8 @@ final class ChaosReceiver extends ChaosActor {
             if (!received.isDone()) {
                 run.expectIllegalState(name, "release() of a buffer lent to a running recv", into::release);
                 run.expectIllegalState(name, "reading a buffer lent to a running recv", into::toByteArray);
+                run.expectIllegalState(name, "recv(into) of a buffer lent to a running recv", () -> connection.recv(into));
+                run.expectIllegalState(name, "send() of a buffer lent to a running recv", () -> connection.send(into));
             }
         } else {
             run.receiveInFlight(what, connection, received);

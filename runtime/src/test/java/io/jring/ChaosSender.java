@@ -99,6 +99,11 @@ final class ChaosSender extends ChaosActor {
                     size += piece;
                     buffers[i] = filled(at, piece);
                 }
+                if (random.nextInt(8) == 0) {
+                    // The same buffer twice: refused at the call, and none taken (the real sendv follows).
+                    run.expectIllegalState(name, "sendv() of one buffer twice",
+                            () -> connection.sendv(buffers[0], buffers[count - 1], buffers[0]));
+                }
                 form = "sendv(" + count + " buffers)";
                 sent = connection.sendv(buffers);
             }

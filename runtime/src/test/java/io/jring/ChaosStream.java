@@ -32,6 +32,7 @@ final class ChaosStream {
 
     private volatile long received;
     private volatile long firstMismatch = -1;
+    private volatile String mismatchDetail = "";
     private volatile boolean cleanEnd;
     private volatile String receiverEnd = "still receiving";
 
@@ -65,11 +66,31 @@ final class ChaosStream {
             for (long i = 0; i < data.byteSize(); i++) {
                 if (data.get(ValueLayout.JAVA_BYTE, i) != Payloads.patternAt(at + i)) {
                     firstMismatch = at + i;
+                    mismatchDetail = describe(data, i, at);
                     break;
                 }
             }
         }
         received = at + data.byteSize();
+    }
+
+    /**
+     * Where the wrong bytes seem to come from: the chunk they arrived in, and the stream offset
+     * whose pattern they match, if any (a shift means lost or repeated bytes; none, foreign data).
+     */
+    private static String describe(MemorySegment chunk, long index, long chunkOffset) {
+        int probe = (int) Math.min(16, chunk.byteSize() - index);
+        byte[] got = chunk.asSlice(index, probe).toArray(ValueLayout.JAVA_BYTE);
+        String matches = "matches no nearby offset";
+        long at = chunkOffset + index;
+        for (long candidate = Math.max(0, at - (1 << 20)); candidate < at + (1 << 20); candidate++) {
+            if (Payloads.firstPatternMismatch(got, probe, candidate) < 0) {
+                matches = "matches the pattern at offset " + candidate + " (shift " + (candidate - at) + ")";
+                break;
+            }
+        }
+        return "in a chunk of " + chunk.byteSize() + " bytes at offset " + chunkOffset + ", byte " + index
+                + " on, " + probe + " bytes " + java.util.HexFormat.of().formatHex(got) + " " + matches;
     }
 
     void received(byte[] data, int offset, int length) {
@@ -105,7 +126,7 @@ final class ChaosStream {
                 + ", received " + received + " (" + receiverEnd + ")";
         if (firstMismatch >= 0 && firstMismatch < prefix) {
             return state + ": the byte at offset " + firstMismatch
-                    + " is not the sender's (lost, repeated or corrupted data)";
+                    + " is not the sender's (lost, repeated or corrupted data): " + mismatchDetail;
         }
         if (received > offered) {
             return state + ": received more bytes than were ever sent";
