@@ -60,10 +60,12 @@ public final class IoBuffer {
     private static final int LENT_RELEASE_PENDING = 3;
     private static final int RELEASED = 4;
     private static final VarHandle STATE;
+    private static final VarHandle BORROWER;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(IoBuffer.class, "state", int.class);
+            BORROWER = MethodHandles.lookup().findVarHandle(IoBuffer.class, "borrower", Future.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -351,16 +353,22 @@ public final class IoBuffer {
                 throw b.misuse("receive into", (int) STATE.getVolatile(b));
             }
             // Until this write a release() sees no borrower and refuses, as it must: the
-            // operation has not even started.
+            // operation has not even started. (giveBack clears only the borrower it gave back,
+            // so a late clear from the previous operation cannot erase this one.)
             b.borrower = borrower;
         }
 
         @Override
         public void giveBack(IoBuffer b) {
-            b.borrower = null;
+            // The state moves first and the borrower is cleared after: a user releasing a
+            // cancelled receive's buffer on another thread meanwhile must never see LENT with no
+            // borrower, which means "not started" and is refused.
+            Future<?> op = b.borrower;
             if (STATE.compareAndSet(b, LENT, OWNED)) {
+                BORROWER.compareAndSet(b, op, null);
                 return;
             }
+            BORROWER.compareAndSet(b, op, null);
             if (STATE.compareAndSet(b, LENT_RELEASE_PENDING, RELEASED)) {
                 b.recycle();
             }
