@@ -54,6 +54,13 @@ final class Receiver implements RecvStreamOp.Sink {
     /** The stream found no provided buffer: the next recv goes single-shot with a block of its own. */
     private boolean singleShotNext;
     private boolean closed;
+    /**
+     * A {@link #hand} is settling the inbox around a completion. Completing a future runs user
+     * stages even when it fails: {@code CompletableFuture.complete} helps run the stages of a
+     * cancel that another thread just made. Those stages may recv (which must wait: the inbox is
+     * not settled yet) or close (which frees the inbox), so hand() re-checks after completing.
+     */
+    private boolean handing;
 
     Receiver(EventLoop loop, TcpConnection connection, int fd) {
         this.loop = loop;
@@ -76,10 +83,12 @@ final class Receiver implements RecvStreamOp.Sink {
     /**
      * Completes waiting recvs from what is buffered, then makes sure the kernel is asked for
      * more if one still waits. Re-entrant: a recv's completion runs the user's stages, which
-     * may call recv again and so come back here; every step re-reads the state.
+     * may call recv again and so come back here; every step re-reads the state. While
+     * {@link #hand} completes a recv, a nested call returns at once and this loop, further out,
+     * serves what was queued meanwhile, in order.
      */
     private void serve() {
-        while (!waiting.isEmpty() && single == null && !closed) {
+        while (!waiting.isEmpty() && single == null && !closed && !handing) {
             Op<?> head = waiting.peek();
             if (head.isDone()) { // cancelled by the user while it waited
                 waiting.poll();
@@ -121,8 +130,9 @@ final class Receiver implements RecvStreamOp.Sink {
     }
 
     /**
-     * Completes {@code head} from the inbox's first buffer. The inbox is settled before the
-     * completion, which runs the user's stages: they may recv again or close right there.
+     * Completes {@code head} from the inbox's first buffer. The completion runs user stages,
+     * which may recv again or close right there, even when it fails (a cancel from another
+     * thread won): serving is held off meanwhile, and the inbox is settled after, by the outcome.
      */
     private void hand(Op<?> head) {
         IoBuffer buffer = inbox.peek();
@@ -135,20 +145,38 @@ final class Receiver implements RecvStreamOp.Sink {
             if (emptied) {
                 inbox.poll();
             }
-            if (!into.offer(Buffers.memory(buffer), from, count)) {
-                buffer.readerIndex(from); // cancelled meanwhile (no user code ran): put it back
+            boolean delivered;
+            handing = true; // stages the completion runs only queue their recvs (see handing)
+            try {
+                delivered = into.offer(Buffers.memory(buffer), from, count);
+            } finally {
+                handing = false;
+            }
+            if (delivered) {
+                if (emptied) {
+                    buffer.release();
+                }
+            } else if (!closed) {
+                buffer.readerIndex(from); // cancelled meanwhile: put the bytes back, they are the next recv's
                 if (emptied) {
                     inbox.addFirst(buffer);
                 }
             } else if (emptied) {
-                buffer.release();
+                buffer.release(); // a stage closed the connection; close() freed only what was still in the inbox
             }
             head.finished();
         } else {
             RecvOp recv = (RecvOp) head;
             inbox.poll();
-            if (!recv.offer(buffer)) {
-                inbox.addFirst(buffer); // cancelled meanwhile: the data is the next recv's
+            boolean delivered;
+            handing = true;
+            try {
+                delivered = recv.offer(buffer);
+            } finally {
+                handing = false;
+            }
+            if (!delivered) {
+                keep(buffer); // cancelled meanwhile: the data is the next recv's (or freed, if a stage closed)
             }
             head.finished();
         }
