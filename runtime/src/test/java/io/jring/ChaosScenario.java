@@ -50,13 +50,22 @@ final class ChaosScenario {
         peers.forEach(ChaosPeer::start);
 
         awaitActors();
+        for (Thread loop : runtime.threadsForTesting()) {
+            if (!loop.isAlive()) {
+                run.problem("loop thread " + loop.getName() + " died (see its SEVERE log) [seed " + run.seed + "]");
+            }
+        }
         for (Connection connection : connections) {
             run.privately("cleanup close() of " + connection, connection.close());
         }
         peers.forEach(ChaosPeer::close);
         run.futures.problemsAfter(SETTLE_BOUND_MILLIS).forEach(run::problem);
         judge();
-        Await.get(listener.close());
+        try {
+            listener.close().get(SETTLE_BOUND_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            run.problem("listener.close() did not complete: " + e + " [seed " + run.seed + "]");
+        }
     }
 
     /** Two jring ends, a stream each way; on one link in three, one of its four actors closes it mid-stream. */

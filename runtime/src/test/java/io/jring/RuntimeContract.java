@@ -83,6 +83,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("seeded chaos: cancels, timeouts, closes and misuse")
+    class Chaos extends ChaosContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("receive buffering")
     class ReceiveBuffering extends ReceiveBufferingContract {
         @Override
@@ -157,15 +166,6 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     @Nested
     @DisplayName("listener accept")
     class Accept extends ListenerContract {
-        @Override
-        protected Backend backend() {
-            return RuntimeContract.this.backend();
-        }
-    }
-
-    @Nested
-    @DisplayName("seeded chaos: cancels, timeouts, closes and misuse")
-    class Chaos extends ChaosContract {
         @Override
         protected Backend backend() {
             return RuntimeContract.this.backend();
