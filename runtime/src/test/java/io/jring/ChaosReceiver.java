@@ -70,6 +70,7 @@ final class ChaosReceiver extends ChaosActor {
         run.receiveInFlight(what, connection, received);
         injectCancel(received);
         return received.handle((buffer, error) -> {
+            stream.note(timed ? "recv(deadline)" : "recv()", buffer == null ? -1 : buffer.readableBytes(), error);
             if (error != null) {
                 return failed(error);
             }
@@ -105,6 +106,7 @@ final class ChaosReceiver extends ChaosActor {
         return received.handle((count, error) -> {
             // Released however it ended: after a cancel the runtime frees the block once the kernel is done.
             try {
+                stream.note(timed ? "recv(into, deadline)" : "recv(into)", count == null ? -1 : count, error);
                 if (error != null) {
                     return failed(error);
                 }

@@ -33,6 +33,8 @@ final class ChaosStream {
     private volatile long received;
     private volatile long firstMismatch = -1;
     private volatile String mismatchDetail = "";
+    /** The receiver's last few results, for the story around a mismatch. */
+    private final java.util.ArrayDeque<String> recent = new java.util.ArrayDeque<>();
     private volatile boolean cleanEnd;
     private volatile String receiverEnd = "still receiving";
 
@@ -66,12 +68,16 @@ final class ChaosStream {
             for (long i = 0; i < data.byteSize(); i++) {
                 if (data.get(ValueLayout.JAVA_BYTE, i) != Payloads.patternAt(at + i)) {
                     firstMismatch = at + i;
-                    mismatchDetail = describe(data, i, at);
+                    mismatchDetail = describe(data, i, at) + "; the receiver's last results: " + recentResults();
                     break;
                 }
             }
         }
         received = at + data.byteSize();
+    }
+
+    private synchronized String recentResults() {
+        return String.join(", ", recent);
     }
 
     /**
@@ -95,6 +101,18 @@ final class ChaosStream {
 
     void received(byte[] data, int offset, int length) {
         received(MemorySegment.ofArray(data).asSlice(offset, length));
+    }
+
+    /** Records a receive's result (on whichever thread it completed) for {@link #verdict()}'s story. */
+    synchronized void note(String form, long count, Throwable error) {
+        if (firstMismatch >= 0) {
+            return; // keep the story that led to the first mismatch
+        }
+        if (recent.size() == 8) {
+            recent.poll();
+        }
+        recent.add(form + (error == null ? " -> " + count : " -> " + ChaosActor.unwrap(error).getClass().getSimpleName())
+                + " at " + received);
     }
 
     /** The receiver saw end of stream: the sender shut down or closed its side. */
