@@ -85,18 +85,23 @@ final class ChaosStream {
      * whose pattern they match, if any (a shift means lost or repeated bytes; none, foreign data).
      */
     private static String describe(MemorySegment chunk, long index, long chunkOffset) {
-        int probe = (int) Math.min(16, chunk.byteSize() - index);
+        // A long probe: the pattern repeats every 256 bytes within a 2 KiB window, so a short one
+        // matches many shifts; one that crosses window boundaries pins the real one.
+        int probe = (int) Math.min(4096, chunk.byteSize() - index);
         byte[] got = chunk.asSlice(index, probe).toArray(ValueLayout.JAVA_BYTE);
-        String matches = "matches no nearby offset";
+        String matches = "matches the stream at no offset within 1 MiB (foreign or stale bytes)";
         long at = chunkOffset + index;
-        for (long candidate = Math.max(0, at - (1 << 20)); candidate < at + (1 << 20); candidate++) {
-            if (Payloads.firstPatternMismatch(got, probe, candidate) < 0) {
+        // Nearest shift first: the smallest shift that explains the bytes is the likeliest story.
+        for (long distance = 1; distance < (1 << 20); distance++) {
+            long candidate = at + (distance % 2 == 0 ? distance / 2 : -(distance + 1) / 2);
+            if (candidate >= 0 && Payloads.firstPatternMismatch(got, probe, candidate) < 0) {
                 matches = "matches the pattern at offset " + candidate + " (shift " + (candidate - at) + ")";
                 break;
             }
         }
         return "in a chunk of " + chunk.byteSize() + " bytes at offset " + chunkOffset + ", byte " + index
-                + " on, " + probe + " bytes " + java.util.HexFormat.of().formatHex(got) + " " + matches;
+                + " on, " + probe + " bytes starting " + java.util.HexFormat.of().formatHex(got, 0, Math.min(16, probe))
+                + " " + matches;
     }
 
     void received(byte[] data, int offset, int length) {
