@@ -9,6 +9,9 @@ import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CancellationException;
 
 /**
  * recv into the caller's buffer, after its writer index; completes with the byte count, or -1
@@ -16,7 +19,26 @@ import java.lang.foreign.MemorySegment;
  * spares the kernel pinning its pages for every call.
  */
 public final class RecvIntoOp extends Op<Integer> {
+    // Who settles the op when the kernel has written data and a user's cancel may come at the
+    // same moment from another thread: the first to claim wins, so the bytes are either
+    // delivered or kept for the next recv, never dropped between an isDone() check and the
+    // completion.
+    private static final int OPEN = 0;
+    private static final int DELIVERING = 1;
+    private static final int CANCELLING = 2;
+    private static final VarHandle CLAIM;
+
+    static {
+        try {
+            CLAIM = MethodHandles.lookup().findVarHandle(RecvIntoOp.class, "claim", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final IoBuffer into;
+    @SuppressWarnings("unused") // accessed through CLAIM
+    private volatile int claim;
     /** READ_FIXED answered EAGAIN (it may honour O_NONBLOCK, as WRITE_FIXED does): go on with RECV. */
     private boolean fixedGaveUp;
 
@@ -69,14 +91,25 @@ public final class RecvIntoOp extends Op<Integer> {
             return RESUBMIT;
         }
         if (res > 0) {
-            if (isDone()) {
-                keepForNextRecv((int) res); // cancelled as the data came
-            } else {
+            if (CLAIM.compareAndSet(this, OPEN, DELIVERING) && !isDone()) {
                 Buffers.setWriterIndex(into, into.writerIndex() + (int) res);
+                return deliver((int) res); // no cancel can win now: it sees DELIVERING
             }
-            return deliver((int) res);
+            // Cancelled as the data came (the cancel may still be completing the future on its
+            // thread): the bytes are the next recv's, and this op ends as cancelled.
+            keepForNextRecv((int) res);
+            return fail(new CancellationException("recv cancelled"));
         }
         return res == 0 ? deliver(-1) : fail(res);
+    }
+
+    /** A cancel once the data is being delivered comes too late, as if the op had completed. */
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        if (!CLAIM.compareAndSet(this, OPEN, CANCELLING) && (int) CLAIM.getVolatile(this) == DELIVERING) {
+            return false;
+        }
+        return super.cancel(mayInterruptIfRunning);
     }
 
     /** Copies what the kernel just wrote after the writer index into a pooled block the owner keeps. */
