@@ -89,6 +89,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("seeded chaos: cancels, timeouts, closes and misuse")
+    class Chaos extends ChaosContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("receive buffering")
     class ReceiveBuffering extends ReceiveBufferingContract {
         @Override
