@@ -96,9 +96,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     public CompletableFuture<Void> sendv(IoBuffer... buffers) {
         int max = SendvOp.maxBuffers(loop.pool().blockSize());
         if (buffers.length == 0 || buffers.length > max) {
-            for (IoBuffer buffer : buffers) {
-                buffer.release(); // sendv owns them even when it refuses them
-            }
+            releaseRefused(buffers); // sendv owns them even when it refuses them
             return LoopFuture.failed(new IllegalArgumentException(
                     "sendv takes 1 to " + max + " buffers, got " + buffers.length));
         }
@@ -106,12 +104,25 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         try {
             op = new SendvOp(loop, this, fd, buffers.clone(), 0);
         } catch (BufferPoolExhaustedException e) {
-            for (IoBuffer buffer : buffers) {
-                buffer.release(); // owned by sendv, which could not start
-            }
+            releaseRefused(buffers); // owned by sendv, which could not start
             return CompletableFuture.failedFuture(e);
         }
         return enqueueSend(op);
+    }
+
+    /**
+     * Releases what a refused sendv was given. One the caller listed twice, or did not own (a
+     * send took it), cannot be released again: skip it rather than throw half-way and leak the
+     * buffers after it; the returned future carries the refusal.
+     */
+    private static void releaseRefused(IoBuffer[] buffers) {
+        for (IoBuffer buffer : buffers) {
+            try {
+                buffer.release();
+            } catch (IllegalStateException notOwned) {
+                // listed twice, or not the caller's: nothing of ours to give back
+            }
+        }
     }
 
     @Override
