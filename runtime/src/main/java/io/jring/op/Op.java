@@ -268,17 +268,24 @@ public abstract class Op<T> extends RuntimeFuture<T> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+        if (isDone()) {
+            return false;
+        }
+        // Before the future completes: cancelling runs the future's stages right here, on this
+        // thread, and they may already release the buffer this op borrowed.
+        onCancelling();
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
-            onCancelled();
             context.requestCancel(this);
         }
         return cancelled;
     }
 
     /**
-     * The user cancelled this op (any thread): its future is done, the kernel side is not yet.
-     * For an op that lends the user's memory, the moment the user may let go of it.
+     * The user is cancelling this op (any thread): its future is about to end, the kernel side
+     * is not. For an op that lends the user's memory, the moment the user may let go of it. It
+     * may also come just before the op completes normally: then it must change nothing the
+     * completion relies on.
      */
-    protected void onCancelled() {}
+    protected void onCancelling() {}
 }

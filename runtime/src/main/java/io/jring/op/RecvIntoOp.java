@@ -79,7 +79,7 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
 
     /** The user may release {@code into} now; its block stays the kernel's until the last CQE. */
     @Override
-    protected void onCancelled() {
+    protected void onCancelling() {
         Buffers.abandon(into);
     }
 
