@@ -71,10 +71,13 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
     /** A cancel once the data is being delivered comes too late, as if the op had completed. */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        if (!CLAIM.compareAndSet(this, OPEN, CANCELLING) && (int) CLAIM.getVolatile(this) == DELIVERING) {
+        boolean claimed = CLAIM.compareAndSet(this, OPEN, CANCELLING);
+        if (!claimed && (int) CLAIM.getVolatile(this) == DELIVERING) {
             return false;
         }
-        return super.cancel(mayInterruptIfRunning);
+        // Claimed: this op ends cancelled whoever completes the future, this thread or the loop
+        // (which keeps the data for the next recv and fails the op with a CancellationException).
+        return super.cancel(mayInterruptIfRunning) || claimed;
     }
 
     /** The user may release {@code into} now; its block stays the kernel's until the last CQE. */
@@ -110,17 +113,25 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
             fixedGaveUp = true;
             return RESUBMIT;
         }
-        if (res > 0) {
-            if (CLAIM.compareAndSet(this, OPEN, DELIVERING) && !isDone()) {
-                Buffers.setWriterIndex(into, into.writerIndex() + (int) res);
-                return deliver((int) res); // no cancel can win now: it sees DELIVERING
+        if (!claimForDelivery()) {
+            // Cancelled as the result came (the cancel may still be completing the future on its
+            // thread): bytes are the next recv's, an end of stream or error is met again by it,
+            // and this op ends as cancelled.
+            if (res > 0) {
+                keepForNextRecv((int) res);
             }
-            // Cancelled as the data came (the cancel may still be completing the future on its
-            // thread): the bytes are the next recv's, and this op ends as cancelled.
-            keepForNextRecv((int) res);
             return fail(new CancellationException("recv cancelled"));
         }
+        if (res > 0) {
+            Buffers.setWriterIndex(into, into.writerIndex() + (int) res);
+            return deliver((int) res); // no cancel can win now: it sees DELIVERING
+        }
         return res == 0 ? deliver(-1) : fail(res);
+    }
+
+    /** Claims the op for delivering its result: false if a user's cancel claimed it first (or it ended). */
+    private boolean claimForDelivery() {
+        return CLAIM.compareAndSet(this, OPEN, DELIVERING) && !isDone();
     }
 
     /**
@@ -142,13 +153,17 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
     /** Copies as much of {@code buffer} as fits after the writer index. */
     @Override
     public int takeFrom(IoBuffer buffer) {
+        if (!claimForDelivery()) {
+            fail(new CancellationException("recv cancelled")); // the user's cancel claimed it first
+            return NOT_TAKEN;
+        }
         int from = buffer.readerIndex();
         int count = Math.min(into.writableBytes(), buffer.readableBytes());
         int writerIndex = into.writerIndex();
         MemorySegment.copy(Buffers.memory(buffer), from, Buffers.memory(into), writerIndex, count);
         Buffers.setWriterIndex(into, writerIndex + count);
         if (!completeIfWaiting(count)) {
-            Buffers.setWriterIndex(into, writerIndex); // cancelled meanwhile: the bytes are the next recv's
+            Buffers.setWriterIndex(into, writerIndex); // ended meanwhile (orTimeout): the bytes are the next recv's
             return NOT_TAKEN;
         }
         buffer.skip(count);
