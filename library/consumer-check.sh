@@ -14,7 +14,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp -r library/consumer-check/. "$work/"
 mvn -B -ntp -q -f "$work/pom.xml" package dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" \
-  -Dmdep.includeScope=runtime
+  -DincludeScope=runtime
 classpath="$work/target/classes:$(cat "$work/cp.txt")"
 
 run() { # extra JVM options, then: what the program must print
