@@ -66,6 +66,26 @@ public abstract class SocketOptionsContract extends RuntimeTestBase {
     }
 
     @Test
+    void acceptedConnectionsInheritTheListenersReceiveBuffer() throws Exception {
+        IoRuntime runtime = open(2);
+        int size = 24 * 1024;
+        for (boolean reusePort : new boolean[] {true, false}) {
+            Listener listener = runtime.listen(LOOPBACK_ANY_PORT,
+                    ListenOptions.DEFAULT.withReusePort(reusePort).withReceiveBufferSize(size));
+            for (int i = 0; i < 4; i++) { // with SO_REUSEPORT each loop has its own listening socket
+                CompletableFuture<Connection> accepted = listener.accept();
+                closeLater(PeerSocket.connect(listener.localAddress()));
+                Connection connection = Await.get(accepted);
+                assertEquals(2 * Math.min(size, sysctl("rmem_max")), connection.getOption(StandardSocketOptions.SO_RCVBUF),
+                        "reusePort=" + reusePort + ", connection " + i);
+                Await.get(connection.close());
+            }
+            Await.get(listener.close());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ListenOptions.DEFAULT.withReceiveBufferSize(-1));
+    }
+
+    @Test
     void lingerIsOffByDefaultAndRoundTrips() throws Exception {
         Pair pair = accepted(open(1));
         Connection connection = pair.connection();
