@@ -1,7 +1,9 @@
 package io.jring;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -85,6 +87,37 @@ public interface Connection {
      * every buffer. Idempotent; the future completes when the descriptor is closed.
      */
     CompletableFuture<Void> close();
+
+    /**
+     * An abortive close: sets SO_LINGER to 0, then closes as {@link #close()} does, so the kernel
+     * drops unsent data and the peer gets a reset (its next read fails with ECONNRESET) instead
+     * of an orderly end of stream. Operations still running fail with
+     * {@link ConnectionClosedException}. Idempotent; after {@code close()} has closed the
+     * descriptor it does nothing more. Returns the same future as {@code close()}.
+     */
+    CompletableFuture<Void> abort();
+
+    /**
+     * Sets a socket option, with the JDK's {@link java.net.StandardSocketOptions} meanings:
+     * {@code TCP_NODELAY} (on by default in jring), {@code SO_KEEPALIVE}, {@code SO_RCVBUF},
+     * {@code SO_SNDBUF}, {@code SO_LINGER} (seconds; negative turns it off) and {@code IP_TOS}
+     * (IPV6_TCLASS on an IPv6 socket). The call runs on the loop thread and waits for it.
+     *
+     * @return this connection
+     * @throws UnsupportedOperationException another option; the message lists the supported ones
+     * @throws IllegalArgumentException      a value the option does not take (null, a negative
+     *                                       buffer size, a TOS above 255...)
+     * @throws ConnectionClosedException     the connection is closed
+     * @throws NativeIoException             setsockopt failed (the message names the errno)
+     */
+    <T> Connection setOption(SocketOption<T> option, T value) throws IOException;
+
+    /**
+     * The option's value as the kernel reports it (Linux doubles the {@code SO_RCVBUF} and
+     * {@code SO_SNDBUF} you set, to leave room for its bookkeeping; {@code SO_LINGER} is -1 when
+     * off). Same options and exceptions as {@link #setOption}.
+     */
+    <T> T getOption(SocketOption<T> option) throws IOException;
 
     /**
      * A buffer from this connection's loop pool, to fill and {@link #send(IoBuffer) send}.

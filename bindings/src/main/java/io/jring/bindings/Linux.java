@@ -22,10 +22,13 @@ public final class Linux {
     public static final int SO_LINGER = 13;
     public static final int SO_REUSEPORT = 15;
 
+    public static final int IPPROTO_IP = 0;
     public static final int IPPROTO_TCP = 6;
     public static final int IPPROTO_IPV6 = 41;
     public static final int TCP_NODELAY = 1;
+    public static final int IP_TOS = 1;
     public static final int IPV6_V6ONLY = 26;
+    public static final int IPV6_TCLASS = 67;
 
     public static final int SHUT_RD = 0;
     public static final int SHUT_WR = 1;

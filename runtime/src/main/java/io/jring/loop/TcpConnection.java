@@ -6,6 +6,7 @@ import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
 import io.jring.NativeIoException;
 import io.jring.bindings.LibC;
+import io.jring.net.SocketOptions;
 import io.jring.net.Sockets;
 import io.jring.op.Op;
 import io.jring.op.OpOwner;
@@ -15,8 +16,11 @@ import io.jring.op.RecvOp;
 import io.jring.op.SendOp;
 import io.jring.op.SendvOp;
 import io.jring.op.ShutdownOp;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -184,6 +188,75 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     public CompletableFuture<Void> close() {
         loop.run(this::beginClose);
         return closed;
+    }
+
+    @Override
+    public CompletableFuture<Void> abort() {
+        loop.run(() -> {
+            if (!descriptorClosed) {
+                try {
+                    // Linger 0 turns the close below (now, or when the kernel returns the last
+                    // buffer) into a reset: unsent data is dropped and the peer sees ECONNRESET.
+                    SocketOptions.setLinger(fd, 0);
+                } catch (NativeIoException e) {
+                    // The socket is still closed, only gracefully; the peer sees end of stream.
+                }
+            }
+            beginClose();
+        });
+        return closed;
+    }
+
+    @Override
+    public <T> Connection setOption(SocketOption<T> option, T value) throws IOException {
+        SocketOptions.checkValue(option, value); // a bad argument fails here, on the caller's thread
+        onLoop(() -> {
+            SocketOptions.set(fd, isIpv6(), option, value);
+            return null;
+        });
+        return this;
+    }
+
+    @Override
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        SocketOptions.checkSupported(option);
+        return onLoop(() -> SocketOptions.get(fd, isIpv6(), option));
+    }
+
+    /** The socket's family, from the address asked for once (IP_TOS is IPV6_TCLASS on AF_INET6). */
+    private boolean isIpv6() {
+        return localAddress().getAddress() instanceof Inet6Address;
+    }
+
+    private interface SocketCall<T> {
+        T call() throws IOException;
+    }
+
+    /**
+     * Runs a call on {@code fd} on the loop thread, the only thread that closes it, while the
+     * connection is open: the number cannot be closed and reused by another socket meanwhile.
+     */
+    private <T> T onLoop(SocketCall<T> call) throws IOException {
+        if (!loop.inLoop()) {
+            try {
+                return CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return onLoop(call);
+                    } catch (IOException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, loop).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        if (closing) {
+            throw new ConnectionClosedException("connection is closed: socket options can no longer be read or set");
+        }
+        return call.call();
     }
 
     @Override

@@ -53,7 +53,7 @@ public final class TcpListener implements Listener {
         try {
             for (int i = 0; i < socketCount; i++) {
                 // The first bind may pick an ephemeral port; the others must join that port.
-                int fd = Sockets.listen(bound, options.reuseAddress(), options.reusePort(), options.backlog());
+                int fd = Sockets.listen(bound, options);
                 fds.add(fd);
                 if (i == 0) {
                     bound = new InetSocketAddress(address.getAddress(), Sockets.localAddress(fd).getPort());

@@ -61,7 +61,8 @@ public final class SocketAddresses {
             if (family == Linux.AF_INET6) {
                 byte[] ip = in.asSlice(SIN6_ADDR, 16).toArray(ValueLayout.JAVA_BYTE);
                 int scope = in.get(ValueLayout.JAVA_INT, SIN6_SCOPE_ID);
-                return new InetSocketAddress(Inet6Address.getByAddress(null, ip, scope),
+                // Scope 0 means none: passing it on would print every address as "::1%0".
+                return new InetSocketAddress(Inet6Address.getByAddress(null, ip, scope == 0 ? -1 : scope),
                         Short.toUnsignedInt(in.get(NET_SHORT, SIN6_PORT)));
             }
         } catch (UnknownHostException e) {

@@ -1,5 +1,6 @@
 package io.jring.net;
 
+import io.jring.ListenOptions;
 import io.jring.NativeIoException;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
@@ -27,15 +28,20 @@ public final class Sockets {
     }
 
     /** socket + options + bind + listen; closes the socket again if any step fails. */
-    public static int listen(InetSocketAddress address, boolean reuseAddress, boolean reusePort, int backlog)
-            throws NativeIoException {
+    public static int listen(InetSocketAddress address, ListenOptions options) throws NativeIoException {
         int fd = newStreamSocket(address);
+        int backlog = options.backlog();
         try (Arena arena = Arena.ofConfined()) {
-            if (reuseAddress) {
+            if (options.reuseAddress()) {
                 setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1, "SO_REUSEADDR");
             }
-            if (reusePort) {
+            if (options.reusePort()) {
                 setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEPORT, 1, "SO_REUSEPORT");
+            }
+            if (options.receiveBufferSize() > 0) {
+                // Before listen: accepted sockets inherit it, and the window scale their
+                // handshake announces is chosen from it.
+                setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, options.receiveBufferSize(), "SO_RCVBUF");
             }
             MemorySegment sockaddr = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
             int length = SocketAddresses.write(address, sockaddr);
