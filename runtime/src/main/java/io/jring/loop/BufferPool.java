@@ -195,7 +195,10 @@ public final class BufferPool implements AutoCloseable {
         boolean becameIdle;
         synchronized (this) {
             if (closed) {
-                return; // released after the runtime closed: the memory is already gone
+                // Released after the runtime closed: the memory is gone, but the block is no
+                // longer held, so it stops counting as in use (close reports what is still held).
+                freeBlocks++;
+                return;
             }
             Slab slab = slabOf(block);
             int offset = block - slab.firstBlock;

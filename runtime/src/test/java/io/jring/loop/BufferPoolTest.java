@@ -250,7 +250,9 @@ class BufferPoolTest {
         List<IoBuffer> held = acquire(pool, 2 * PER_SLAB);
         pool.close();
         assertEquals(0, memory.mapped());
+        assertEquals(2 * PER_SLAB, pool.inUse(), "still held: close reports them");
         held.forEach(IoBuffer::release); // a user releasing after the runtime closed
+        assertEquals(0, pool.inUse(), "released late, but released");
         assertThrows(IllegalStateException.class, pool::acquire);
         assertThrows(IllegalStateException.class, () -> held.getFirst().segment(), "released: refused");
         assertFalse(io.jring.buffer.Buffers.memory(held.getFirst()).scope().isAlive(), "and unmapped");
