@@ -109,7 +109,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             op = new SendvOp(loop, this, fd, buffers.clone(), 0);
         } catch (BufferPoolExhaustedException e) {
             releaseRefused(buffers); // owned by sendv, which could not start
-            return CompletableFuture.failedFuture(e);
+            return LoopFuture.failed(e);
         }
         return enqueueSend(op);
     }
@@ -161,25 +161,17 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         return known != null ? known : (remoteAddress = address(false));
     }
 
-    /**
-     * Asks the kernel on the loop thread, the only thread that closes the descriptor, so the
-     * number cannot be closed and handed to another socket between the check and the call.
-     */
+    /** Asks the kernel, on the loop thread ({@link #onLoop}), while the descriptor is still open. */
     private InetSocketAddress address(boolean local) {
-        if (!loop.inLoop()) {
-            try {
-                return CompletableFuture.supplyAsync(() -> address(local), loop).join();
-            } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : e;
-            }
-        }
-        if (descriptorClosed) {
-            throw new IllegalStateException("connection is closed: its " + (local ? "local" : "remote")
-                    + " address was not asked for while it was open");
-        }
         try {
-            return local ? Sockets.localAddress(fd) : Sockets.remoteAddress(fd);
-        } catch (NativeIoException e) {
+            return onLoop(() -> {
+                if (descriptorClosed) {
+                    throw new IllegalStateException("connection is closed: its " + (local ? "local" : "remote")
+                            + " address was not asked for while it was open");
+                }
+                return local ? Sockets.localAddress(fd) : Sockets.remoteAddress(fd);
+            });
+        } catch (IOException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }
@@ -211,6 +203,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     public <T> Connection setOption(SocketOption<T> option, T value) throws IOException {
         SocketOptions.checkValue(option, value); // a bad argument fails here, on the caller's thread
         onLoop(() -> {
+            requireOpenForOptions();
             SocketOptions.set(fd, isIpv6(), option, value);
             return null;
         });
@@ -220,7 +213,10 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public <T> T getOption(SocketOption<T> option) throws IOException {
         SocketOptions.checkSupported(option);
-        return onLoop(() -> SocketOptions.get(fd, isIpv6(), option));
+        return onLoop(() -> {
+            requireOpenForOptions();
+            return SocketOptions.get(fd, isIpv6(), option);
+        });
     }
 
     /** The socket's family, from the address asked for once (IP_TOS is IPV6_TCLASS on AF_INET6). */
@@ -232,9 +228,15 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         T call() throws IOException;
     }
 
+    private void requireOpenForOptions() throws ConnectionClosedException {
+        if (closing) {
+            throw new ConnectionClosedException("connection is closed: socket options can no longer be read or set");
+        }
+    }
+
     /**
-     * Runs a call on {@code fd} on the loop thread, the only thread that closes it, while the
-     * connection is open: the number cannot be closed and reused by another socket meanwhile.
+     * Runs a call on {@code fd} on the loop thread, the only thread that closes it: the number
+     * cannot be closed and handed to another socket between the caller's check and the call.
      */
     private <T> T onLoop(SocketCall<T> call) throws IOException {
         if (!loop.inLoop()) {
@@ -252,9 +254,6 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
                 }
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
-        }
-        if (closing) {
-            throw new ConnectionClosedException("connection is closed: socket options can no longer be read or set");
         }
         return call.call();
     }

@@ -17,8 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>no op a loop submitted is left when the loop stops.
  * </ul>
  *
- * Violations are logged at ERROR and kept for tests to assert on. With the checker off, the
- * only cost left is the end-once flag on each op, which is always enforced.
+ * Violations are logged at ERROR and kept for tests to assert on. With the checker off, only
+ * the end-once rule is still enforced (an ended op is marked in its deadline index).
  */
 public final class Invariants {
     public static final boolean ENABLED = Boolean.getBoolean("jring.debug.invariants");
