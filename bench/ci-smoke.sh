@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The bench's CI check: `compare --quick` limited to jring's two backends and one small N writes
-# its report, CSV and chart with a row for each; the JMH benchmarks run one short iteration each.
+# The bench's CI check: `compare --quick` limited to jring's two backends and the C limit, at one
+# small N, writes its report, CSV and chart with a row for each, driven by the cheap generator; the JMH benchmarks run one short iteration each.
 # No speed is asserted. Needs gcc and liburing-dev (perf, wrk and nginx are optional).
 #
 #   bench/ci-smoke.sh [results-dir]
@@ -10,13 +10,13 @@ OUT="${1:-$(mktemp -d /tmp/jring-bench-smoke.XXXXXX)}"
 mkdir -p "$OUT"
 fail() { echo "bench smoke: FAIL: $*" >&2; exit 1; }
 
-"$ROOT/jring" bench compare --quick --servers jring-io_uring,jring-epoll --connections 10 \
+"$ROOT/jring" bench compare --quick --servers jring-io_uring,jring-epoll,c-liburing --connections 10 \
   --idle 200 --wrk-seconds 0 --out "$OUT" > "$OUT/stdout.md"
 
 for f in report.md runs.csv summary.csv syscalls.csv idle.csv chart.svg; do
   [[ -s "$OUT/$f" ]] || fail "$OUT/$f is missing or empty"
 done
-for server in jring-io_uring jring-epoll; do
+for server in jring-io_uring jring-epoll c-liburing; do
   for workload in echo http http-p16; do
     grep -q "^$server,$workload,10," "$OUT/runs.csv" \
       || fail "no $server $workload row in runs.csv"
@@ -24,8 +24,10 @@ for server in jring-io_uring jring-epoll; do
   done
   grep -q "| $server " "$OUT/report.md" || fail "no $server row in report.md"
   grep -q "<title>$server N=10" "$OUT/chart.svg" || fail "no $server bar in chart.svg"
-  grep -q "^$server,200,200," "$OUT/idle.csv" || fail "no $server row in idle.csv"
+  [[ $server == c-* ]] || grep -q "^$server,200,200," "$OUT/idle.csv" || fail "no $server row in idle.csv"
 done
+grep -q ",uringgen," "$OUT/runs.csv" || fail "the load runs did not use uringgen (see the report's notes)"
+grep -q "cells were server-bound" "$OUT/report.md" || fail "the report does not say how many cells were server-bound"
 echo "bench smoke: compare OK ($OUT)"
 
 JMH_OUT="$OUT/jmh.txt"

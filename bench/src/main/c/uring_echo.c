@@ -7,7 +7,12 @@
  * buffer), and a send of the same buffer back, which returns it to the ring when it completes.
  * Sends on one connection run one at a time, in order (a short send is continued).
  *
- *   uring_echo PORT            (built at run time: gcc -O2 -o uring_echo uring_echo.c -luring)
+ * Given a second port it also serves the bench's http workload there, as the C limit for the
+ * http cells: each request ends at its first CRLFCRLF (counted by a four-state matcher that
+ * carries across reads), the receive buffer goes straight back to the ring, and all the answers
+ * owed are sent in one SEND from one preformatted buffer of responses.
+ *
+ *   uring_echo ECHO_PORT [HTTP_PORT]   (built at run time: gcc -O2 -o uring_echo uring_echo.c -luring)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,7 +33,12 @@
 #define BGID 1
 #define MAX_FD 65536
 
-enum { OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3 };
+enum { OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_HTTP_SEND = 4 };
+
+static const char RESPONSE[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!";
+#define RESPONSE_LEN (sizeof RESPONSE - 1)
+#define MAX_ANSWERS 1024        /* answers per SEND; more owed go in the next one */
+static char answers[MAX_ANSWERS * RESPONSE_LEN];
 
 /* user_data: op in the top byte, fd in the next 32 bits, buffer id in the low 16. */
 #define UD(op, fd, bid) (((unsigned long long)(op) << 56) | ((unsigned long long)(unsigned)(fd) << 16) | (unsigned)(bid))
@@ -41,6 +51,10 @@ typedef struct {
     int sending;                /* a send is in the kernel */
     int recv_armed;
     int head, tail;             /* FIFO of buffer ids waiting to be sent (linked through next_bid) */
+    int http;                   /* accepted on the http port */
+    int matched;                /* http: how much of CRLFCRLF the last bytes matched (0..3) */
+    long owed;                  /* http: requests received, not yet in a send */
+    size_t send_off, send_len;  /* http: the answers in the kernel */
 } conn_t;
 
 static struct io_uring ring;
@@ -95,6 +109,35 @@ static void queue_send(int fd, int bid, int len) {
     c->tail = bid;
 }
 
+/* Counts the requests that end in data[0..n), carrying the CRLFCRLF match across reads. */
+static long count_requests(conn_t *c, const char *data, int n) {
+    long done = 0;
+    int m = c->matched;
+    for (int i = 0; i < n; i++) {
+        char b = data[i];
+        if (b == '\r') m = m == 2 ? 3 : 1;
+        else if (b == '\n') {
+            if (m == 3) { done++; m = 0; } else m = m == 1 ? 2 : 0;
+        } else m = 0;
+    }
+    c->matched = m;
+    return done;
+}
+
+static void send_answers(int fd) {
+    conn_t *c = &conns[fd];
+    if (c->send_off == c->send_len) {          /* the last send is done: the next batch of answers */
+        long n = c->owed < MAX_ANSWERS ? c->owed : MAX_ANSWERS;
+        c->owed -= n;
+        c->send_off = 0;
+        c->send_len = (size_t)n * RESPONSE_LEN;
+    }
+    struct io_uring_sqe *sqe = sqe_get();
+    io_uring_prep_send(sqe, fd, answers + c->send_off, c->send_len - c->send_off, 0);
+    io_uring_sqe_set_data64(sqe, UD(OP_HTTP_SEND, fd, 0));
+    c->sending = 1;
+}
+
 static void maybe_close(int fd) {
     conn_t *c = &conns[fd];
     if (c->open && !c->sending && !c->recv_armed) {
@@ -109,18 +152,33 @@ static void drop_queue(int fd) {
     c->tail = -1;
 }
 
-int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: uring_echo PORT\n"); return 2; }
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-
+static int listen_on(const char *port) {
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(argv[1])) };
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(port)) };
     inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lfd, 4096) < 0) { perror("uring_echo: bind/listen"); return 1; }
+    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lfd, 4096) < 0) return -1;
+    return lfd;
+}
+
+static void arm_accept(int lfd) {
+    struct io_uring_sqe *sqe = sqe_get();
+    io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, UD(OP_ACCEPT, lfd, 0));
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fprintf(stderr, "usage: uring_echo ECHO_PORT [HTTP_PORT]\n"); return 2; }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    for (int i = 0; i < MAX_ANSWERS; i++) memcpy(answers + (size_t)i * RESPONSE_LEN, RESPONSE, RESPONSE_LEN);
+
+    int one = 1;
+    int lfd = listen_on(argv[1]);
+    int http_lfd = argc > 2 ? listen_on(argv[2]) : -1;
+    if (lfd < 0 || (argc > 2 && http_lfd < 0)) { perror("uring_echo: bind/listen"); return 1; }
 
     struct io_uring_params p;
     unsigned flag_sets[] = { IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0 };
@@ -144,10 +202,10 @@ int main(int argc, char **argv) {
     for (int b = 0; b < BUF_COUNT; b++) give_back(b);
     conns = calloc(MAX_FD, sizeof *conns);
 
-    struct io_uring_sqe *sqe = sqe_get();
-    io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
-    io_uring_sqe_set_data64(sqe, UD(OP_ACCEPT, lfd, 0));
-    printf("uring_echo ready on %s (ring flags 0x%x)\n", argv[1], p.flags);
+    arm_accept(lfd);
+    if (http_lfd >= 0) arm_accept(http_lfd);
+    printf("uring_echo ready on %s%s%s (ring flags 0x%x)\n", argv[1], argc > 2 ? " and http on " : "",
+           argc > 2 ? argv[2] : "", p.flags);
     fflush(stdout);
 
     while (!stop) {
@@ -165,21 +223,22 @@ int main(int argc, char **argv) {
                     int cfd = cqe->res;
                     if (cfd >= MAX_FD) { close(cfd); break; }
                     setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                    conns[cfd] = (conn_t){ .open = 1, .head = -1, .tail = -1 };
+                    conns[cfd] = (conn_t){ .open = 1, .head = -1, .tail = -1, .http = fd == http_lfd };
                     arm_recv(cfd);
                 }
-                if (!(cqe->flags & IORING_CQE_F_MORE)) {
-                    sqe = sqe_get();
-                    io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
-                    io_uring_sqe_set_data64(sqe, UD(OP_ACCEPT, lfd, 0));
-                }
+                if (!(cqe->flags & IORING_CQE_F_MORE)) arm_accept(fd);
                 break;
             case OP_RECV: {
                 conn_t *c = &conns[fd];
                 int more = cqe->flags & IORING_CQE_F_MORE;
                 if (cqe->res > 0) {
                     int bid = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-                    if (c->open) queue_send(fd, bid, cqe->res); else give_back(bid);
+                    if (c->open && c->http) {
+                        c->owed += count_requests(c, bufs + (size_t)bid * BUF_SIZE, cqe->res);
+                        give_back(bid);
+                        if (!c->sending && c->owed > 0) send_answers(fd);
+                    } else if (c->open) queue_send(fd, bid, cqe->res);
+                    else give_back(bid);
                     if (!more) c->recv_armed = 0, arm_recv(fd);     /* out of buffers: re-arm */
                 } else if (cqe->res == -ENOBUFS) {
                     c->recv_armed = 0;
@@ -189,6 +248,15 @@ int main(int argc, char **argv) {
                     drop_queue(fd);
                     maybe_close(fd);
                 }
+                break;
+            }
+            case OP_HTTP_SEND: {
+                conn_t *c = &conns[fd];
+                c->sending = 0;
+                if (cqe->res < 0) { c->owed = 0; shutdown(fd, SHUT_RDWR); maybe_close(fd); break; }
+                c->send_off += (size_t)cqe->res;
+                if (c->send_off < c->send_len || c->owed > 0) send_answers(fd);
+                else maybe_close(fd);
                 break;
             }
             case OP_SEND: {

@@ -47,9 +47,9 @@ final class Chart {
         for (Options.Workload w : workloads) {
             List<Results.Cell> cells = r.cells(w);
             panel(s, MARGIN_L, y + MARGIN_T, w.name() + " — requests/s (median, min–max)", cells, servers,
-                    r.options().connections(), true);
+                    r.options().connections(w), true);
             panel(s, 2 * MARGIN_L + PANEL_W + GAP, y + MARGIN_T, w.name() + " — p99 latency (µs, median, log scale)", cells,
-                    servers, r.options().connections(), false);
+                    servers, r.options().connections(w), false);
             y += rowH;
         }
         s.append("</svg>\n");

@@ -102,7 +102,14 @@ public final class Compare {
         if (!loadgenBinary.ok()) {
             throw new IOException(loadgenBinary.reason());
         }
-        LoadGen gen = new LoadGen(tools, loadgenBinary.value(), out.resolve("loadgen.err"));
+        Toolchain.Result<Path> loadBinary = options.generator().equals("uringgen")
+                ? tools.compile("uringgen", "uring") : loadgenBinary;
+        if (!loadBinary.ok()) {
+            notes.add("The cheap io_uring generator could not be built (" + Report.oneLine(loadBinary.reason())
+                    + "): load runs use loadgen, which may be the bottleneck (see gen CPU).");
+            loadBinary = loadgenBinary;
+        }
+        LoadGen gen = new LoadGen(tools, loadBinary.value(), loadgenBinary.value(), out.resolve("loadgen.err"));
         Toolchain.Result<Path> perf = options.syscalls() ? tools.perfForSyscalls() : Toolchain.Result.failed("skipped (--syscall-seconds 0)");
         if (options.syscalls() && !perf.ok()) {
             notes.add("Syscalls per request not measured: " + perf.reason());
@@ -127,7 +134,7 @@ public final class Compare {
 
         // Warm-up (JIT) and the syscall pass: unmeasured runs.
         List<LoadGen.SyscallCount> syscalls = new ArrayList<>();
-        int maxConns = options.connections().stream().max(Integer::compare).orElse(100);
+        int maxConns = options.allConnections().stream().max(Integer::compare).orElse(100);
         for (Server server : servers) {
             for (Options.Workload w : options.workloads()) {
                 if (!server.spec.serves(w)) {
@@ -135,7 +142,7 @@ public final class Compare {
                 }
                 // The JIT warm-up and the first syscall count are one generator run: perf
                 // attaches only once the warm-up is over.
-                List<Integer> counts = options.connections();
+                List<Integer> counts = options.connections(w);
                 for (int i = 0; i < counts.size(); i++) {
                     int n = counts.get(i);
                     double warm = i == 0 ? options.jitWarmup() : 0.3;
@@ -159,7 +166,7 @@ public final class Compare {
         for (int round = 1; round <= options.rounds(); round++) {
             for (Options.Workload w : options.workloads()) {
                 List<Server> serving = servers.stream().filter(s -> s.spec.serves(w)).toList();
-                for (int n : options.connections()) {
+                for (int n : options.connections(w)) {
                     for (Server server : rotate(serving, round - 1)) {
                         progress.step("round " + round + "/" + options.rounds() + "  " + w.name() + "  N=" + n + "  "
                                 + server.spec.name(), runStepSeconds(n));
@@ -187,7 +194,7 @@ public final class Compare {
                         && options.workloads().stream().anyMatch(x -> x.http() && x.depth() > 1)) {
                     continue;
                 }
-                for (int n : options.connections()) {
+                for (int n : options.connections(workload)) {
                     for (Server server : servers) {
                         if (!server.spec.serves(workload) || !server.process.isAlive()) {
                             continue;
@@ -292,17 +299,17 @@ public final class Compare {
     /** The planned length of the whole run, for the time-left estimate. */
     private double plan(List<Server.Spec> specs, boolean syscalls, boolean wrk) {
         double total = 8;
-        int conns = options.connections().size();
         for (Server.Spec spec : specs) {
             for (Options.Workload w : options.workloads()) {
                 if (!spec.serves(w)) {
                     continue;
                 }
+                int conns = options.connections(w).size();
                 total += options.jitWarmup() + 0.5;
                 if (syscalls) {
                     total += conns * syscallStepSeconds() + (conns - 1) * 0.3;
                 }
-                for (int n : options.connections()) {
+                for (int n : options.connections(w)) {
                     total += options.rounds() * runStepSeconds(n);
                     if (wrk && w.http() && !(options.quick() && w.depth() == 1)) {
                         total += options.wrkSeconds() + 0.5;

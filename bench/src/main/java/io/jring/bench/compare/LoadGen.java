@@ -14,19 +14,33 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the C load generator (bench/src/main/c/loadgen.c) pinned to the generator CPU and
- * takes the measurements around its measured window: the server's CPU time, the per-CPU
- * counters, and (in the syscall pass) perf's counts.
+ * Runs a C load generator pinned to the generator CPU and takes the measurements around its
+ * measured window: the server's CPU time (user and system apart), both CPUs' counters, and (in
+ * the syscall pass) perf's counts. Load runs use {@code uringgen.c}, built to cost as little per
+ * request as a client can so that the server is the bottleneck; the idle-memory pass (and load
+ * runs where uringgen cannot be built) use {@code loadgen.c}, an epoll client that parses every
+ * answer.
  */
 final class LoadGen {
+    /** Above this share of its CPU the generator, not the server, may be what limits a run. */
+    static final double GENERATOR_BOUND = 0.90;
+
     private final Toolchain tools;
     private final Path binary;
+    private final Path idleBinary;
+    private final String generator;
     private final Path errLog;
 
-    LoadGen(Toolchain tools, Path binary, Path errLog) {
+    LoadGen(Toolchain tools, Path binary, Path idleBinary, Path errLog) {
         this.tools = tools;
         this.binary = binary;
+        this.idleBinary = idleBinary;
+        this.generator = binary.getFileName().toString();
         this.errLog = errLog;
+    }
+
+    String generator() {
+        return generator;
     }
 
     int serverCpu() {
@@ -42,6 +56,9 @@ final class LoadGen {
         cmd.addAll(List.of(binary.toString(), "--port", Integer.toString(port), "--mode", w.http() ? "http" : "echo",
                 "--conns", Integer.toString(conns), "--depth", Integer.toString(w.depth()),
                 "--warmup", Double.toString(warmup), "--duration", Double.toString(duration)));
+        if (!w.http()) {
+            cmd.addAll(List.of("--size", Integer.toString(w.size())));
+        }
         return Children.start(new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(errLog.toFile())));
     }
@@ -50,7 +67,8 @@ final class LoadGen {
     record Run(String server, String workload, int conns, int depth, int round, double seconds, long requests,
                double rps, double p50, double p90, double p99, double p999, double max, long errors,
                long serverCpuNanos, long serverCpuTicksBusy, long serverCpuTicksSoftirq, long serverCpuTicksTotal,
-               long genCpuTicksBusy, long genCpuTicksTotal, String failure) {
+               long genCpuTicksBusy, long genCpuTicksTotal, long serverUserTicks, long serverSystemTicks,
+               String generator, String failure) {
 
         boolean ok() {
             return failure == null && requests > 0;
@@ -80,9 +98,24 @@ final class LoadGen {
             return ok() && genCpuTicksTotal > 0 ? (double) genCpuTicksBusy / genCpuTicksTotal : Double.NaN;
         }
 
+        /** Whether the generator's CPU was so busy that it, not the server, may have set the pace. */
+        boolean generatorBound() {
+            return generatorCpuShare() > GENERATOR_BOUND;
+        }
+
+        /** The server process's user time per request (µs), from /proc/PID/stat. */
+        double userUsPerRequest() {
+            return ok() && serverUserTicks >= 0 ? serverUserTicks * (1e6 / Proc.TICKS_PER_SECOND) / requests : Double.NaN;
+        }
+
+        /** The server process's system time per request (µs), from /proc/PID/stat. */
+        double systemUsPerRequest() {
+            return ok() && serverSystemTicks >= 0 ? serverSystemTicks * (1e6 / Proc.TICKS_PER_SECOND) / requests : Double.NaN;
+        }
+
         static Run failed(String server, String workload, int conns, int depth, int round, String why) {
             return new Run(server, workload, conns, depth, round, 0, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    Double.NaN, Double.NaN, 0, -1, 0, 0, 0, 0, 0, why);
+                    Double.NaN, Double.NaN, 0, -1, 0, 0, 0, 0, 0, -1, -1, "", why);
         }
     }
 
@@ -97,6 +130,8 @@ final class LoadGen {
             var timer = java.util.concurrent.CompletableFuture.runAsync(() -> Children.stop(p, 1000), watchdog);
             try (BufferedReader out = reader(p)) {
                 long cpu0 = 0;
+                Proc.UserSystem us0 = null;
+                Proc.UserSystem us1 = null;
                 Proc.CpuTimes s0 = null;
                 Proc.CpuTimes g0 = null;
                 long cpu1 = 0;
@@ -110,8 +145,10 @@ final class LoadGen {
                         s0 = Proc.cpu(serverCpu());
                         g0 = Proc.cpu(generatorCpu());
                         cpu0 = Proc.cpuNanos(server.pid());
+                        us0 = Proc.userSystemTicks(server.pid());
                     } else if ("end".equals(f.get("phase"))) {
                         cpu1 = Proc.cpuNanos(server.pid());
+                        us1 = Proc.userSystemTicks(server.pid());
                         s1 = Proc.cpu(serverCpu());
                         g1 = Proc.cpu(generatorCpu());
                     } else if (f.containsKey("rps")) {
@@ -129,13 +166,14 @@ final class LoadGen {
                 }
                 Proc.CpuTimes sd = s1.minus(s0);
                 Proc.CpuTimes gd = g1.minus(g0);
+                Proc.UserSystem usd = us1.minus(us0);
                 long errors = (long) Json.number(result, "errors");
                 Run run = new Run(name, w.name(), conns, w.depth(), round, Json.number(result, "duration_s"),
                         (long) Json.number(result, "requests"), Json.number(result, "rps"), Json.number(result, "p50_us"),
                         Json.number(result, "p90_us"), Json.number(result, "p99_us"), Json.number(result, "p999_us"),
                         Json.number(result, "max_us"), errors, cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1,
-                        sd.busy(), sd.softirq(), sd.total(), gd.busy(), gd.total(),
-                        errors > 0 ? errors + " connection errors" : null);
+                        sd.busy(), sd.softirq(), sd.total(), gd.busy(), gd.total(), usd.user(), usd.system(), generator,
+                        errors > 0 ? errors + " connection errors (or answers that differ from the reference)" : null);
                 return run;
             }
         } catch (IOException e) {
@@ -213,7 +251,7 @@ final class LoadGen {
 
         Idle(int port, boolean http, int conns) throws IOException {
             List<String> cmd = new ArrayList<>(tools.pin(0));
-            cmd.addAll(List.of(binary.toString(), "--port", Integer.toString(port), "--mode", "idle",
+            cmd.addAll(List.of(idleBinary.toString(), "--port", Integer.toString(port), "--mode", "idle",
                     "--conns", Integer.toString(conns)));
             if (http) {
                 cmd.add("--idle-http");

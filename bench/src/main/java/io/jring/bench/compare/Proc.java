@@ -40,12 +40,26 @@ final class Proc {
 
     /** utime + stime of the process (all threads, including exited ones), in ticks. */
     static long statTicks(long pid) {
+        UserSystem t = userSystemTicks(pid);
+        return t.user() < 0 ? -1 : t.user() + t.system();
+    }
+
+    /** A process's user and system CPU time, in ticks. */
+    record UserSystem(long user, long system) {
+        UserSystem minus(UserSystem earlier) {
+            return user < 0 || earlier.user < 0 ? new UserSystem(-1, -1)
+                    : new UserSystem(user - earlier.user, system - earlier.system);
+        }
+    }
+
+    /** utime and stime of the process (all threads, including exited ones), or -1s. */
+    static UserSystem userSystemTicks(long pid) {
         try {
             String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of stat(5)
+            return new UserSystem(Long.parseLong(f[11]), Long.parseLong(f[12])); // fields 14 and 15 of stat(5)
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return new UserSystem(-1, -1);
         }
     }
 

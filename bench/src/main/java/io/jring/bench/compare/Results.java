@@ -15,8 +15,29 @@ record Results(Options options, Machine machine, List<LoadGen.Run> runs, List<Lo
     /** One server × workload × N over the rounds. */
     record Cell(String server, Options.Workload workload, int conns, List<LoadGen.Run> runs, Stats rps, Stats p50,
                 Stats p99, Stats p999, Stats cpuUs, Stats cpuCoreUs, Stats softirqUs, Stats serverShare,
-                Stats generatorShare, Stats foreignShare, Stats rpsVsBaseline, Stats cpuVsBaseline, double syscallsPerRequest,
-                List<String> failures) {}
+                Stats generatorShare, Stats foreignShare, Stats rpsVsBaseline, Stats cpuVsBaseline, Stats coreVsBaseline,
+                Stats userUs, Stats systemUs, int generatorBoundRuns, double syscallsPerRequest, List<String> failures) {
+
+        /** Whether the server, not the generator, set the pace in every measured round. */
+        boolean serverBound() {
+            return generatorBoundRuns == 0 && rps.present();
+        }
+    }
+
+    /** Cells whose every round had the generator below {@link LoadGen#GENERATOR_BOUND}, of all measured. */
+    int[] serverBoundCells() {
+        int bound = 0;
+        int all = 0;
+        for (Options.Workload w : options.workloads()) {
+            for (Cell c : cells(w)) {
+                if (c.rps().present()) {
+                    all++;
+                    bound += c.serverBound() ? 1 : 0;
+                }
+            }
+        }
+        return new int[] {bound, all};
+    }
 
     /** Servers in the order asked for, those that produced at least one row. */
     List<String> servers() {
@@ -32,7 +53,7 @@ record Results(Options options, Machine machine, List<LoadGen.Run> runs, List<Lo
     List<Cell> cells(Options.Workload w) {
         List<Cell> cells = new ArrayList<>();
         for (String server : servers()) {
-            for (int n : options.connections()) {
+            for (int n : options.connections(w)) {
                 List<LoadGen.Run> mine = runs.stream().filter(r -> r.server().equals(server)
                         && r.workload().equals(w.name()) && r.conns() == n).toList();
                 if (!mine.isEmpty()) {
@@ -50,11 +71,13 @@ record Results(Options options, Machine machine, List<LoadGen.Run> runs, List<Lo
                 .forEach(r -> baseline.put(r.round(), r));
         List<Double> rpsRatio = new ArrayList<>();
         List<Double> cpuRatio = new ArrayList<>();
+        List<Double> coreRatio = new ArrayList<>();
         for (LoadGen.Run r : ok) {
             LoadGen.Run b = baseline.get(r.round());
             if (b != null) {
                 rpsRatio.add(r.rps() / b.rps());
                 cpuRatio.add(r.cpuUsPerRequest() / b.cpuUsPerRequest());
+                coreRatio.add(r.cpuCoreUsPerRequest() / b.cpuCoreUsPerRequest());
             }
         }
         double perRequest = syscalls.stream().filter(s -> s.server().equals(server) && s.workload().equals(w.name())
@@ -72,7 +95,10 @@ record Results(Options options, Machine machine, List<LoadGen.Run> runs, List<Lo
                 Stats.of(ok.stream().map(LoadGen.Run::serverCpuShare).toList()),
                 Stats.of(ok.stream().map(LoadGen.Run::generatorCpuShare).toList()),
                 Stats.of(ok.stream().map(Results::foreignShare).toList()),
-                Stats.of(rpsRatio), Stats.of(cpuRatio), perRequest, failures);
+                Stats.of(rpsRatio), Stats.of(cpuRatio), Stats.of(coreRatio),
+                Stats.of(ok.stream().map(LoadGen.Run::userUsPerRequest).toList()),
+                Stats.of(ok.stream().map(LoadGen.Run::systemUsPerRequest).toList()),
+                (int) ok.stream().filter(LoadGen.Run::generatorBound).count(), perRequest, failures);
     }
 
     /**

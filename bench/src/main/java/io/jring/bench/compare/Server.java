@@ -28,7 +28,8 @@ final class Server {
         static Spec of(String name) {
             return switch (name) {
                 case "nginx" -> new Spec(name, Kind.NGINX, false, true, "one worker, master_process off, keepalive_requests raised");
-                case "c-liburing" -> new Spec(name, Kind.C, true, false, "C reference, liburing: multishot accept+recv, provided buffers");
+                case "c-liburing" -> new Spec(name, Kind.C, true, true,
+                        "C reference and the limit, liburing: multishot accept+recv, provided buffers; http answers counted, one send");
                 case "c-epoll" -> new Spec(name, Kind.C, true, false, "C reference, level-triggered epoll, read/write");
                 case "jring-io_uring" -> new Spec(name, Kind.JAVA, true, true, "jring, io_uring proactor, 1 loop");
                 case "jring-io_uring-1shot" -> new Spec(name, Kind.JAVA, true, true,
@@ -102,6 +103,9 @@ final class Server {
                 }
                 cmd.addAll(env.tools().pin(1));
                 cmd.addAll(List.of(binary.value().toString(), Integer.toString(echoPort)));
+                if (spec.http()) {
+                    cmd.add(Integer.toString(httpPort));
+                }
             }
             case NGINX -> {
                 if (env.tools().nginx.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.jring.bench.compare;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,23 +87,65 @@ class ReportTest {
         assertEquals(2, o.duration());
         assertThrows(Options.UsageException.class, () -> Options.parse(new String[] {"--servers", "tomcat"}, Path.of("o")));
         assertThrows(Options.UsageException.class, () -> Options.parse(new String[] {"--idle", "19000"}, Path.of("o")));
+        assertThrows(Options.UsageException.class, () -> Options.parse(new String[] {"--generator", "wrk"}, Path.of("o")));
+    }
+
+    @Test
+    void workloadsCarryTheirSizeAndTheirOwnConnectionCounts() {
+        Options o = Options.parse(new String[] {"--connections", "10", "--workloads", "echo-1m@1+10,echo-4k,http-p64@100"},
+                Path.of("out"));
+        Options.Workload big = o.workloads().get(0);
+        assertEquals(1024 * 1024, big.size());
+        assertEquals(List.of(1, 10), o.connections(big));
+        assertEquals("1 MiB messages echoed, one at a time per connection", big.describe());
+        assertEquals(4096, o.workloads().get(1).size());
+        assertEquals(List.of(10), o.connections(o.workloads().get(1)));
+        assertEquals(List.of(100), o.connections(o.workloads().get(2)));
+        assertEquals(List.of(1, 10, 100), o.allConnections());
+        assertEquals("uringgen", o.generator());
+        Options defaults = Options.parse(new String[0], Path.of("out"));
+        assertEquals(List.of("echo", "http", "http-p16", "http-p64", "echo-1m"),
+                defaults.workloads().stream().map(Options.Workload::name).toList());
+        assertThrows(Options.UsageException.class, () -> Options.Workload.parse("echo-0"));
+    }
+
+    @Test
+    void aCellIsServerBoundOnlyWhenTheGeneratorWasBelowNinetyPercentInEveryRound() {
+        Options o = Options.parse(new String[] {"--rounds", "2", "--connections", "100", "--workloads", "echo",
+                "--servers", "jring-io_uring,c-liburing"}, Path.of("out"));
+        List<LoadGen.Run> runs = List.of(run("jring-io_uring", "echo", 1, 50_000, 60), run("jring-io_uring", "echo", 2, 50_000, 70),
+                run("c-liburing", "echo", 1, 90_000, 60), run("c-liburing", "echo", 2, 95_000, 95));
+        Results r = new Results(o, null, runs, List.of(), List.of(), List.of(), List.of(), Map.of(), 10, Map.of());
+        List<Results.Cell> cells = r.cells(o.workloads().get(0));
+        assertTrue(cells.get(0).serverBound());
+        assertEquals(1, cells.get(1).generatorBoundRuns());
+        assertArrayEquals(new int[] {1, 2}, r.serverBoundCells());
+        String table = Report.markdown(new Results(o, Machine.describe(new Toolchain(Path.of("."))),
+                runs, List.of(), List.of(), List.of(), List.of(), Map.of(), 10, Map.of()));
+        assertTrue(table.contains("1 of 2 cells were server-bound"), table);
+        assertTrue(table.contains("GEN 1/2"), table);
     }
 
     @Test
     void reportCsvAndChartFromResults() throws Exception {
         Options o = Options.parse(new String[] {"--rounds", "2", "--connections", "100", "--workloads", "echo,http-p16",
-                "--servers", "jring-io_uring,netty-epoll"}, Path.of("out"));
+                "--servers", "jring-io_uring,netty-epoll,netty-io_uring"}, Path.of("out"));
         List<LoadGen.Run> runs = List.of(
                 run("jring-io_uring", "echo", 1, 50_000), run("jring-io_uring", "echo", 2, 52_000),
                 run("netty-epoll", "echo", 1, 40_000), run("netty-epoll", "echo", 2, 39_000),
                 run("jring-io_uring", "http-p16", 1, 900_000), run("netty-epoll", "http-p16", 1, 450_000),
-                LoadGen.Run.failed("netty-epoll", "http-p16", 100, 16, 2, "server died"));
+                LoadGen.Run.failed("netty-epoll", "http-p16", 100, 16, 2, "server died"),
+                run("netty-io_uring", "echo", 1, 50_000), run("netty-io_uring", "echo", 2, 40_000));
         Results r = new Results(o, null, runs, List.of(new LoadGen.SyscallCount("jring-io_uring", "echo", 100, 50, 1000,
                 1, null)), List.of(), List.of(new IdleMemory.Result("jring-io_uring", 10_000, 10_000, 1000, 1005, 100,
                 105, null)), List.of(), Map.of(), 10, Map.of());
         String targets = Report.targets(r);
-        assertTrue(targets.contains("| pipelined http (http-p16) req/s vs Netty epoll, N=100 | 2"), targets);
+        // Every server core is busy 100 ticks a round, so core µs/req is inverse to req/s: jring's over
+        // Netty io_uring's is 1 in round 1 and 40/52 in round 2.
+        assertTrue(targets.matches("(?s).*\\| server CPU/req vs Netty io_uring, echo N=100 +\\| 0\\.885 \\(0\\.769–1\\.00\\) +\\| ≤ 0\\.95 \\| +met \\|.*"),
+                targets);
         assertTrue(targets.contains("met"), targets);
+        assertTrue(targets.contains("| user µs/req, echo N=100 "), targets);
         Results.Cell netty = r.cells(o.workloads().get(0)).get(1);
         assertEquals("netty-epoll", netty.server());
         assertEquals((40.0 / 50 + 39.0 / 52) / 2, netty.rpsVsBaseline().median(), 1e-9);
@@ -118,8 +161,13 @@ class ReportTest {
     }
 
     private static LoadGen.Run run(String server, String workload, int round, double rps) {
+        return run(server, workload, round, rps, 50);
+    }
+
+    /** A run whose server core was fully busy for one second, and whose generator CPU was genBusyPercent busy. */
+    private static LoadGen.Run run(String server, String workload, int round, double rps, int genBusyPercent) {
         long requests = (long) rps;
         return new LoadGen.Run(server, workload, 100, workload.equals("echo") ? 1 : 16, round, 1.0, requests, rps,
-                100, 200, 300, 400, 500, 0, requests * 5_000L, 100, 5, 100, 100, 100, null);
+                100, 200, 300, 400, 500, 0, requests * 5_000L, 100, 5, 100, genBusyPercent, 100, 60, 30, "uringgen", null);
     }
 }
