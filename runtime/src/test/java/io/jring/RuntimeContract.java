@@ -231,4 +231,13 @@ public abstract class RuntimeContract extends RuntimeTestBase {
             return RuntimeContract.this.backend();
         }
     }
+
+    @Nested
+    @DisplayName("the API documentation's examples")
+    class Snippets extends SnippetsContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
 }
