@@ -12,8 +12,18 @@
 # then runs `./jring doctor` as the VM's user in the project folder and, with
 # JRING_EXPECT_BACKEND=io_uring|epoll, fails unless doctor chose that backend.
 #
+# No mirror host is named here: apt uses the box's own sources unless JRING_APT_MIRROR is given
+# (the Vagrantfile passes the host's, read from the host's apt sources by vagrant/mirrors), and
+# Maven's tarball comes from JRING_MAVEN_REPO (the Vagrantfile passes the host's Maven Central or
+# its mirror) or else from what this machine's own Maven settings name.
+#
 # Environment: JRING_VM_USER (vagrant), JRING_DIR (/vagrant), JRING_EXPECT_BACKEND,
-# JRING_IO_URING_DISABLED, JRING_JEXTRACT (0), JRING_MAVEN_VERSION (3.9.11).
+# JRING_IO_URING_DISABLED, JRING_JEXTRACT (0), JRING_MAVEN_VERSION (3.9.11),
+# JRING_APT_MIRROR (a URI of the distribution's archive) with JRING_APT_MIRROR_OS (the ID in
+# /etc/os-release of the distribution it serves; the mirror is used only on that distribution),
+# JRING_APT_ARCHIVE (where Debian keeps releases that left its mirrors: the folder holding
+# debian/ and debian-security/; needed only for Debian 10), JRING_MAVEN_REPO (Maven Central's URL
+# or a mirror of it; needed only where the distribution has no Maven 3.8).
 set -euo pipefail
 
 RUN_AS="${JRING_VM_USER:-vagrant}"
@@ -22,6 +32,10 @@ EXPECT="${JRING_EXPECT_BACKEND:-}"
 DISABLED="${JRING_IO_URING_DISABLED:-}"
 WANT_JEXTRACT="${JRING_JEXTRACT:-0}"
 MAVEN_VERSION="${JRING_MAVEN_VERSION:-3.9.11}"
+APT_MIRROR="${JRING_APT_MIRROR:-}"
+APT_MIRROR_OS="${JRING_APT_MIRROR_OS:-}"
+APT_ARCHIVE="${JRING_APT_ARCHIVE:-}"
+MAVEN_REPO="${JRING_MAVEN_REPO:-}"
 # sha512 of apache-maven-3.9.11-bin.tar.gz as Maven Central publishes it; other versions are
 # checked against the .sha512 file beside the tarball.
 MAVEN_3_9_11_SHA512=bcfe4fe305c962ace56ac7b5fc7a08b87d5abd8b7e89027ab251069faebee516b0ded8961445d6d91ec1985dfe30f8153268843c89aa392733d1a3ec956c9978
@@ -41,6 +55,11 @@ export DEBIAN_FRONTEND=noninteractive
 START=$SECONDS
 say "${PRETTY_NAME:-$ID}, kernel $(uname -r), $(nproc) CPUs"
 
+getent passwd "$RUN_AS" >/dev/null || die "user $RUN_AS does not exist (set JRING_VM_USER)."
+HOME_DIR="$(getent passwd "$RUN_AS" | cut -d: -f6)"
+[[ -x "$PROJECT/jring" ]] || die "$PROJECT/jring not found: the project must be synced to $PROJECT (set JRING_DIR)."
+MIRRORS="$PROJECT/vagrant/mirrors"   # vagrant runs a copy of this script from /tmp: use the project's
+
 # ---------------------------------------------------------------- apt, only when something is missing
 APT_STATE=""   # "", ok or failed
 apt_update() { # apt-get update exits 0 when a source could not be fetched: read what it says too
@@ -49,18 +68,35 @@ apt_update() { # apt-get update exits 0 when a source could not be fetched: read
   tail -n 3 <<<"$out" >&2
   return 1
 }
+use_apt_mirror() { # the host's mirror, where it serves this distribution; else the box's own sources
+  [[ -n "$APT_MIRROR" ]] || return 0
+  if [[ -n "$APT_MIRROR_OS" && "$APT_MIRROR_OS" != "${ID:-}" ]]; then
+    say "apt: the host's mirror $APT_MIRROR serves $APT_MIRROR_OS, not ${ID:-this system}: keeping this machine's own apt sources"
+    return 0
+  fi
+  local changed
+  changed="$(bash "$MIRRORS" set-apt "$APT_MIRROR")" || die "cannot point apt at $APT_MIRROR (vagrant/mirrors set-apt failed)."
+  if [[ -n "$changed" ]]; then say "apt: the archive's entries now use $APT_MIRROR (in: ${changed//$'\n'/, })"
+  else say "apt: $APT_MIRROR (already in this machine's sources, or no entry of its own archive to change)"; fi
+}
 apt_update_once() {
   [[ -n "$APT_STATE" ]] && return 0
+  use_apt_mirror
   say "apt-get update"
   if apt_update; then APT_STATE=ok; return 0; fi
-  if [[ "${VERSION_CODENAME:-}" == buster ]] && ! grep -rqs archive.debian.org /etc/apt/sources.list /etc/apt/sources.list.d; then
-    # Debian 10 left the mirrors for archive.debian.org, whose Release files have expired.
-    say "Debian 10's mirrors failed; switching apt to archive.debian.org"
-    [[ -f /etc/apt/sources.list ]] && mv /etc/apt/sources.list /etc/apt/sources.list.jring-orig
-    printf '%s\n' "deb http://archive.debian.org/debian buster main" \
-      "deb http://archive.debian.org/debian-security buster/updates main" >/etc/apt/sources.list
-    echo 'Acquire::Check-Valid-Until "false";' >/etc/apt/apt.conf.d/99jring-archive
-    if apt_update; then APT_STATE=ok; return 0; fi
+  if [[ "${VERSION_CODENAME:-}" == buster ]]; then
+    # Debian 10 left the mirrors for Debian's archive of old releases, whose Release files have
+    # expired. Its address is the user's to give: no host is written into this script.
+    if [[ -z "$APT_ARCHIVE" ]]; then
+      say "Debian 10's mirrors failed: its packages are now only in Debian's archive of old releases; set JRING_VM_APT_ARCHIVE on the host (JRING_APT_ARCHIVE here) to that archive's URL, the folder holding debian/ and debian-security/, and provision again"
+    elif ! grep -rqsF "${APT_ARCHIVE%/}/debian " /etc/apt/sources.list /etc/apt/sources.list.d; then
+      say "Debian 10's mirrors failed; switching apt to ${APT_ARCHIVE%/}"
+      [[ -f /etc/apt/sources.list ]] && mv /etc/apt/sources.list /etc/apt/sources.list.jring-orig
+      printf '%s\n' "deb ${APT_ARCHIVE%/}/debian buster main" \
+        "deb ${APT_ARCHIVE%/}/debian-security buster/updates main" >/etc/apt/sources.list
+      echo 'Acquire::Check-Valid-Until "false";' >/etc/apt/apt.conf.d/99jring-archive
+      if apt_update; then APT_STATE=ok; return 0; fi
+    fi
   fi
   APT_STATE=failed
   say "apt-get update failed (offline?); using the package lists already here"
@@ -142,12 +178,16 @@ maven_version() { # Maven 3.9 colours its banner even when piped: strip the esca
   mvn -B -v 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | sed -n 's/^Apache Maven \([0-9][0-9.]*\).*/\1/p' | head -n1 || true
 }
 maven_from_central() {
-  local base="https://repo.maven.apache.org/maven2/org/apache/maven/apache-maven/$MAVEN_VERSION"
+  local repo="$MAVEN_REPO"
+  # Not given: what this machine's own Maven settings (root's, then the VM user's) say.
+  [[ -n "$repo" ]] || repo="$(bash "$MIRRORS" maven || HOME="$HOME_DIR" bash "$MIRRORS" maven || true)"
+  [[ -n "$repo" ]] || die "Maven 3.8+ is not in ${PRETTY_NAME:-this distribution}'s archive and no Maven repository is known here: set JRING_VM_MAVEN_REPO on the host (JRING_MAVEN_REPO here) to Maven Central's URL or your mirror of it (the Vagrantfile reads it from the host's ~/.m2/settings.xml or Maven when it can)."
+  local base="${repo%/}/org/apache/maven/apache-maven/$MAVEN_VERSION"
   local tarball="apache-maven-$MAVEN_VERSION-bin.tar.gz" tmp sum
-  say "Maven 3.8+ is not in ${PRETTY_NAME:-this distribution}'s archive: Apache Maven $MAVEN_VERSION from Maven Central"
+  say "Maven 3.8+ is not in ${PRETTY_NAME:-this distribution}'s archive: Apache Maven $MAVEN_VERSION from ${repo%/}"
   ensure_fetcher
   tmp="$(mktemp -d)"
-  fetch "$base/$tarball" "$tmp/$tarball" || die "cannot download Maven $MAVEN_VERSION from Maven Central (no internet?)."
+  fetch "$base/$tarball" "$tmp/$tarball" || die "cannot download Maven $MAVEN_VERSION from $base (no internet?)."
   if [[ "$MAVEN_VERSION" == 3.9.11 ]]; then sum="$MAVEN_3_9_11_SHA512"
   else fetch "$base/$tarball.sha512" "$tmp/sha512" || die "cannot download $tarball.sha512."; sum="$(cut -c1-128 "$tmp/sha512")"; fi
   echo "$sum  $tmp/$tarball" | sha512sum -c --quiet - || die "$tarball does not match its sha512."
@@ -214,9 +254,6 @@ elif [[ -f "$SYSCTL_CONF" ]]; then
 fi
 
 # ---------------------------------------------------------------- ./jring doctor as the VM's user
-getent passwd "$RUN_AS" >/dev/null || die "user $RUN_AS does not exist (set JRING_VM_USER)."
-HOME_DIR="$(getent passwd "$RUN_AS" | cut -d: -f6)"
-[[ -x "$PROJECT/jring" ]] || die "$PROJECT/jring not found: the project must be synced to $PROJECT (set JRING_DIR)."
 say "running ./jring doctor as $RUN_AS in $PROJECT (the first run builds the project)"
 report="$(mktemp)"
 status=0
