@@ -43,8 +43,9 @@ public final class NativeAccess {
     static IllegalCallerException denied(IllegalCallerException refusal) {
         Module module = NativeAccess.class.getModule();
         String where = module.isNamed() ? "module " + module.getName() : "the class path (unnamed module)";
+        // The manifest entry only counts for the main jar of `java -jar`, which runs on the class path.
+        String jarNote = module.isNamed() ? "" : " (an executable jar may instead say Enable-Native-Access: ALL-UNNAMED in its manifest)";
         return new IllegalCallerException("jring calls native code through the FFM API, and this JVM denies native access to "
-                + where + ": add " + flag() + " to the java command line (an executable jar may instead say "
-                + "Enable-Native-Access: ALL-UNNAMED in its manifest)", refusal);
+                + where + ": add " + flag() + " to the java command line" + jarNote, refusal);
     }
 }
