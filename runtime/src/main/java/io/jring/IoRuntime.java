@@ -126,9 +126,14 @@ public final class IoRuntime implements AutoCloseable {
      * the epoll one (module-info's {@code provides}, and META-INF/services on the class path).
      */
     private static DriverFactory factoryFor(Backend backend) throws IOException {
-        for (DriverFactory factory : ServiceLoader.load(DriverFactory.class)) {
-            if (factory.backend() == backend) {
-                return factory;
+        // The context class loader first (as before), then the runtime's own: a thread whose
+        // context loader cannot see jring must still find the io_uring driver shipped beside it.
+        for (ServiceLoader<DriverFactory> loader : List.of(ServiceLoader.load(DriverFactory.class),
+                ServiceLoader.load(DriverFactory.class, IoRuntime.class.getClassLoader()))) {
+            for (DriverFactory factory : loader) {
+                if (factory.backend() == backend) {
+                    return factory;
+                }
             }
         }
         throw new IOException("no " + backend + " driver on the class path or module path: "
