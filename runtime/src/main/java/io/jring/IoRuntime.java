@@ -1,5 +1,6 @@
 package io.jring;
 
+import io.jring.bindings.NativeAccess;
 import io.jring.buffer.LeakTracker;
 import io.jring.loop.BufferMemory;
 import io.jring.loop.BufferPool;
@@ -15,7 +16,6 @@ import io.jring.select.BackendChoice;
 import io.jring.select.BackendSelection;
 import io.jring.spi.DriverFactory;
 import io.jring.spi.DriverSettings;
-import io.jring.uring.UringDriverFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -71,12 +71,24 @@ public final class IoRuntime implements AutoCloseable {
         this.watchdog = watchdog;
     }
 
-    /** Opens a runtime with {@link IoRuntimeOptions#defaults()}. */
+    /**
+     * Opens a runtime with {@link IoRuntimeOptions#defaults()}.
+     *
+     * @throws IllegalCallerException when the JVM denies native access; its message names the
+     *         flag to add ({@code --enable-native-access=io.jring.bindings} on the module path,
+     *         {@code --enable-native-access=ALL-UNNAMED} on the class path)
+     */
     public static IoRuntime open() throws IOException {
         return open(IoRuntimeOptions.defaults());
     }
 
+    /**
+     * Opens a runtime: chooses the backend, then starts {@link IoRuntimeOptions#threads()} loops.
+     *
+     * @throws IllegalCallerException when the JVM denies native access (see {@link #open()})
+     */
     public static IoRuntime open(IoRuntimeOptions options) throws IOException {
+        NativeAccess.ensureGranted(); // before probing: a denial must not read as "no liburing"
         BackendChoice choice = BackendSelection.choose(BackendSelection.forced(options.backend()),
                 options.requireUring(), BackendSelection::probe);
         choice.reason().ifPresent(reason -> LOG.log(System.Logger.Level.INFO,
@@ -109,16 +121,25 @@ public final class IoRuntime implements AutoCloseable {
         return new IoRuntime(choice, loops, bufferMemory, LoopWatchdog.start(loops, options.blockedLoopThreshold()));
     }
 
+    /**
+     * Both drivers are found the same way: the runtime provides the io_uring one, jring-epoll-fallback
+     * the epoll one (module-info's {@code provides}, and META-INF/services on the class path).
+     */
     private static DriverFactory factoryFor(Backend backend) throws IOException {
-        if (backend == Backend.IO_URING) {
-            return new UringDriverFactory();
-        }
-        for (DriverFactory factory : ServiceLoader.load(DriverFactory.class)) {
-            if (factory.backend() == backend) {
-                return factory;
+        // The context class loader first (as before), then the runtime's own: a thread whose
+        // context loader cannot see jring must still find the io_uring driver shipped beside it.
+        for (ServiceLoader<DriverFactory> loader : List.of(ServiceLoader.load(DriverFactory.class),
+                ServiceLoader.load(DriverFactory.class, IoRuntime.class.getClassLoader()))) {
+            for (DriverFactory factory : loader) {
+                if (factory.backend() == backend) {
+                    return factory;
+                }
             }
         }
-        throw new IOException("no " + backend + " driver on the class path: add the jring-epoll-fallback module");
+        throw new IOException("no " + backend + " driver on the class path or module path: "
+                + (backend == Backend.EPOLL ? "add the jring-epoll-fallback module (io.jring:jring brings it)"
+                        : "the jring-runtime jar lost its service registration (a repackaged jar must keep "
+                        + "META-INF/services/io.jring.spi.DriverFactory)"));
     }
 
     /** The backend running: {@link Backend#IO_URING} or {@link Backend#EPOLL}. */
@@ -184,8 +205,8 @@ public final class IoRuntime implements AutoCloseable {
         return bufferMemory.mapped();
     }
 
-    /** The loop threads (alive until {@link #close()} returns). */
-    public List<Thread> threadsForTesting() {
+    /** The loop threads (alive until {@link #close()} returns); for the tests in this package, not API. */
+    List<Thread> threadsForTesting() {
         return loops.stream().map(EventLoop::thread).toList();
     }
 

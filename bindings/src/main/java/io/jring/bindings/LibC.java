@@ -48,7 +48,7 @@ public final class LibC {
     private static final MethodHandle MMAP = errnoCall("mmap", JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle MUNMAP = errnoCall("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
     /** {@code long syscall(long number, ...)}: the raw io_uring_enter, whose errno libc reports unambiguously. */
-    private static final MethodHandle SYSCALL_IO_URING_ENTER = Native.LINKER.downcallHandle(
+    private static final MethodHandle SYSCALL_IO_URING_ENTER = Native.downcall(
             LIBC.find("syscall").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG),
             java.lang.foreign.Linker.Option.firstVariadicArg(1),
@@ -256,7 +256,7 @@ public final class LibC {
     public static String strerror(int errno) {
         try {
             MemorySegment message = (MemorySegment) STRERROR.invokeExact(errno);
-            return message.reinterpret(256).getString(0);
+            return NativeMemory.view(message, 256).getString(0);
         } catch (Throwable t) { throw rethrow(t); }
     }
 

@@ -141,7 +141,7 @@ public final class LibUring {
             Handles handles = null;
             Availability availability;
             try {
-                SymbolLookup lookup = SymbolLookup.libraryLookup(requested, Arena.global());
+                SymbolLookup lookup = lookup(requested);
                 handles = new Handles(lookup);
                 availability = new Availability(true, requested, resolvedPath(requested), "");
             } catch (IllegalArgumentException | UnsatisfiedLinkError e) {
@@ -184,6 +184,15 @@ public final class LibUring {
             getProbeRing = Native.downcall(lib, "io_uring_get_probe_ring",
                     FunctionDescriptor.of(ADDRESS, ADDRESS));
             freeProbe = Native.downcall(lib, "io_uring_free_probe", FunctionDescriptor.ofVoid(ADDRESS));
+        }
+
+        /** Denied native access is not a missing library: it must not turn into a quiet epoll fallback. */
+        private static SymbolLookup lookup(String library) {
+            try {
+                return SymbolLookup.libraryLookup(library, Arena.global());
+            } catch (IllegalCallerException e) {
+                throw NativeAccess.denied(e);
+            }
         }
 
         /** The file the dynamic loader mapped, read back from /proc/self/maps. */

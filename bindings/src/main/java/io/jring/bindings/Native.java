@@ -33,12 +33,21 @@ public final class Native {
 
     /** A downcall whose first argument is the errno capture segment (see {@link #callState()}). */
     static MethodHandle downcallWithErrno(SymbolLookup lookup, String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(find(lookup, name), fd, CAPTURE_ERRNO);
+        return downcall(find(lookup, name), fd, CAPTURE_ERRNO);
     }
 
     /** A plain downcall, for functions that return {@code -errno} themselves (liburing's). */
     static MethodHandle downcall(SymbolLookup lookup, String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(find(lookup, name), fd);
+        return downcall(find(lookup, name), fd);
+    }
+
+    /** Every downcall handle of the bindings is made here: a denied native access names its flag. */
+    static MethodHandle downcall(MemorySegment symbol, FunctionDescriptor fd, Linker.Option... options) {
+        try {
+            return LINKER.downcallHandle(symbol, fd, options);
+        } catch (IllegalCallerException e) {
+            throw NativeAccess.denied(e);
+        }
     }
 
     private static MemorySegment find(SymbolLookup lookup, String name) {

@@ -106,7 +106,7 @@ import java.util.Arrays;
  * connection or bytes that nobody will ever see.
  */
 public final class EpollDriver implements Driver {
-    // Op.slot holds where the op is in this driver.
+    // Op.slot() holds where the op is in this driver.
     private static final int NONE = -1;
     private static final int RUNNING = 0;            // inside attempt() or complete()
     private static final int RUNNING_CANCELLED = 1;  // ... and cancel() was called meanwhile
@@ -211,7 +211,7 @@ public final class EpollDriver implements Driver {
 
     /** Attempts an op that is not parked until it ends or must wait. */
     private void run(Op<?> op, FdState fd, boolean write) {
-        op.slot = RUNNING;
+        op.slot(RUNNING);
         for (int budget = BUDGET; budget > 0; budget--) {
             if (op.isDone()) {
                 end(op, true); // cancelled by the user meanwhile
@@ -262,7 +262,7 @@ public final class EpollDriver implements Driver {
     }
 
     private void defer(Op<?> op) {
-        op.slot = DEFERRED;
+        op.slot(DEFERRED);
         deferred.add(op);
     }
 
@@ -282,7 +282,7 @@ public final class EpollDriver implements Driver {
             }
         }
         fd.waiters(write).addLast(op);
-        op.slot = PARKED;
+        op.slot(PARKED);
     }
 
     /** EPOLL_CTL_ADD under a new generation. */
@@ -404,7 +404,7 @@ public final class EpollDriver implements Driver {
      */
     @Override
     public boolean cancel(Op<?> op) {
-        switch (op.slot) {
+        switch (op.slot()) {
             case PARKED -> {
                 unpark(op);
                 end(op, true);
@@ -416,7 +416,7 @@ public final class EpollDriver implements Driver {
                 return true;
             }
             case RUNNING, RUNNING_CANCELLED -> {
-                op.slot = RUNNING_CANCELLED;
+                op.slot(RUNNING_CANCELLED);
                 return true;
             }
             default -> {
@@ -427,7 +427,7 @@ public final class EpollDriver implements Driver {
 
     /** Whether an op that would go on (RESUBMIT, or parking) must end instead. */
     private static boolean cancelled(Op<?> op) {
-        return op.slot == RUNNING_CANCELLED || op.cancelRequested() || op.isDone();
+        return op.slot() == RUNNING_CANCELLED || op.cancelRequested() || op.isDone();
     }
 
     /** Called while the fd is still open: the op leaving may be what keeps it open. */
@@ -455,7 +455,7 @@ public final class EpollDriver implements Driver {
 
     /** The op is over. Its owner may submit more from {@code finished}, so our state is settled first. */
     private void end(Op<?> op, boolean aborted) {
-        op.slot = NONE;
+        op.slot(NONE);
         inFlight--;
         if (aborted) {
             op.aborted();
@@ -550,11 +550,11 @@ public final class EpollDriver implements Driver {
             if (!fd.ready(write) && tracked(op)) {
                 return true; // drained by the previous op: the next edge serves it
             }
-            op.slot = RUNNING;
+            op.slot(RUNNING);
             long res = attempt(op);
             if (res == -Errno.EAGAIN) {
                 fd.notReady(write);
-                op.slot = PARKED;
+                op.slot(PARKED);
                 return true;
             }
             int next = Op.FINISHED;
@@ -570,7 +570,7 @@ public final class EpollDriver implements Driver {
             } else {
                 // RESUBMIT (a short send, the next connection of an accept stream): go again,
                 // behind any other op waiting here.
-                op.slot = PARKED;
+                op.slot(PARKED);
                 ArrayDeque<Op<?>> waiters = fd.waiters(write);
                 if (waiters.size() > 1 && waiters.removeFirstOccurrence(op)) {
                     waiters.addLast(op);

@@ -7,7 +7,7 @@ import io.jring.spi.DriverFactory;
 import io.jring.spi.DriverSettings;
 import java.io.IOException;
 
-/** Opens {@link EpollDriver}s; registered for {@link java.util.ServiceLoader} in META-INF/services. */
+/** Opens {@link EpollDriver}s; registered for {@link java.util.ServiceLoader} in module-info and META-INF/services. */
 public final class EpollDriverFactory implements DriverFactory {
     @Override
     public Backend backend() {

@@ -6,6 +6,7 @@ import io.jring.bindings.IoUringConstants;
 import io.jring.bindings.LibC;
 import io.jring.bindings.LibUring;
 import io.jring.bindings.Linux;
+import io.jring.bindings.NativeAccess;
 import io.jring.bindings.SocketLayouts;
 import io.jring.select.BackendChoice;
 import io.jring.select.BackendSelection;
@@ -28,6 +29,7 @@ public final class Doctor {
     private Doctor() {}
 
     public static void main(String[] args) {
+        NativeAccess.ensureGranted(); // a denial names its flag instead of reading as "no liburing"
         UringProbe probe = BackendSelection.probe();
         line("kernel", readOr("/proc/sys/kernel/osrelease", "unknown"));
         line("kernel.io_uring_disabled", readOr("/proc/sys/kernel/io_uring_disabled", "absent (kernel before 6.6)"));

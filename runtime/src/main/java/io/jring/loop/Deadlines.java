@@ -15,30 +15,30 @@ final class Deadlines {
     private int size;
 
     void add(Op<?> op) {
-        if (op.deadlineIndex != Op.NOT_WATCHED) { // in the heap already, or ended
+        if (op.deadlineIndex() != Op.NOT_WATCHED) { // in the heap already, or ended
             return;
         }
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);
         }
-        op.deadlineIndex = size;
+        op.deadlineIndex(size);
         heap[size++] = op;
-        siftUp(op.deadlineIndex);
+        siftUp(op.deadlineIndex());
     }
 
     /** Takes {@code op} out if it is in; cheap when it is not. */
     void remove(Op<?> op) {
-        int index = op.deadlineIndex;
+        int index = op.deadlineIndex();
         if (index < 0) {
             return;
         }
-        op.deadlineIndex = Op.NOT_WATCHED;
+        op.deadlineIndex(Op.NOT_WATCHED);
         Op<?> last = heap[--size];
         heap[size] = null;
         if (index < size) {
             place(last, index);
             siftDown(index);
-            siftUp(last.deadlineIndex);
+            siftUp(last.deadlineIndex());
         }
     }
 
@@ -93,7 +93,7 @@ final class Deadlines {
 
     private void place(Op<?> op, int index) {
         heap[index] = op;
-        op.deadlineIndex = index;
+        op.deadlineIndex(index);
     }
 
     /** nanoTime values are compared by difference: they may wrap. */

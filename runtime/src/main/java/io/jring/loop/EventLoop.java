@@ -262,13 +262,13 @@ public final class EventLoop implements OpContext, Executor {
 
     /** Watches {@code op}'s deadline (if it has one) until it ends or {@link #unwatchDeadline}. */
     void watchDeadline(Op<?> op) {
-        if (op.deadlineNanos() != 0 && op.deadlineIndex == Op.NOT_WATCHED) {
+        if (op.deadlineNanos() != 0 && op.deadlineIndex() == Op.NOT_WATCHED) {
             deadlines.add(op);
         }
     }
 
     void unwatchDeadline(Op<?> op) {
-        if (op.deadlineIndex >= 0) {
+        if (op.deadlineIndex() >= 0) {
             deadlines.remove(op);
         }
     }

@@ -2,6 +2,7 @@ package io.jring.loop;
 
 import io.jring.NativeIoException;
 import io.jring.bindings.LibC;
+import io.jring.bindings.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -32,7 +33,7 @@ final class Slab {
         this.blockCount = blockCount;
         this.bytes = (long) blockSize * blockCount;
         this.arena = arena;
-        this.memory = MemorySegment.ofAddress(address).reinterpret(bytes, arena, unused -> LibC.munmap(address, bytes));
+        this.memory = NativeMemory.ownedMapping(address, bytes, arena);
         this.blocks = new MemorySegment[blockCount];
         this.freeStack = new int[blockCount];
         this.isFree = new boolean[blockCount];

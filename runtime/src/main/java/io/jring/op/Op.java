@@ -38,19 +38,19 @@ public abstract class Op<T> extends RuntimeFuture<T> {
     private final long deadlineNanos;
     private Throwable cancelCause;
 
-    /** Driver bookkeeping: the op-table slot (io_uring) or -1. */
-    public int slot = -1;
+    /** Driver bookkeeping: the op-table slot (io_uring), the epoll driver's state, or -1. */
+    private int slot = -1;
 
-    /** {@link #deadlineIndex} of an op not in its loop's deadline heap. */
+    /** {@link #deadlineIndex()} of an op not in its loop's deadline heap. */
     public static final int NOT_WATCHED = -1;
     /**
-     * {@link #deadlineIndex} once the op has ended: an op ends once. (A field of its own would
+     * {@link #deadlineIndex()} once the op has ended: an op ends once. (A field of its own would
      * make every op 8 bytes bigger, and an ended op is in no heap.)
      */
     public static final int ENDED = -2;
 
     /** Loop bookkeeping: the op's place in its loop's deadline heap, {@link #NOT_WATCHED} or {@link #ENDED}. */
-    public int deadlineIndex = NOT_WATCHED;
+    private int deadlineIndex = NOT_WATCHED;
 
     protected Op(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
         this.context = context;
@@ -58,6 +58,27 @@ public abstract class Op<T> extends RuntimeFuture<T> {
         this.fd = fd;
         this.timeoutNanos = timeoutNanos;
         this.deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+    }
+
+    // Accessors rather than public fields: the op is the future users hold, and its bookkeeping
+    // is reachable only from the packages the runtime exports to its drivers (module-info).
+
+    /** Driver bookkeeping: where the op is in its driver (an op-table slot, or a driver state). */
+    public int slot() {
+        return slot;
+    }
+
+    public void slot(int value) {
+        slot = value;
+    }
+
+    /** The op's place in its loop's deadline heap, {@link #NOT_WATCHED} or {@link #ENDED}. */
+    public int deadlineIndex() {
+        return deadlineIndex;
+    }
+
+    public void deadlineIndex(int value) {
+        deadlineIndex = value;
     }
 
     /** Short name for errors and logs: {@code recv}, {@code send}, ... */

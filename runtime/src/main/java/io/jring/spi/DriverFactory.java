@@ -5,8 +5,9 @@ import io.jring.loop.BufferPool;
 import java.io.IOException;
 
 /**
- * Makes a loop's driver. The io_uring factory ships with the runtime; the epoll factory lives
- * in {@code epoll-fallback} and is found with {@link java.util.ServiceLoader}.
+ * Makes a loop's driver. Both factories are found with {@link java.util.ServiceLoader}: the
+ * io_uring one ships with the runtime, the epoll one in {@code epoll-fallback}; each is declared
+ * in its module-info ({@code provides}) and in META-INF/services for the class path.
  */
 public interface DriverFactory {
     Backend backend();

@@ -51,7 +51,7 @@ final class OpTable {
         }
         int slot = free[--freeCount];
         ops[slot] = op;
-        op.slot = slot;
+        op.slot(slot);
         size++;
         return userData(slot);
     }
@@ -70,26 +70,26 @@ final class OpTable {
     }
 
     boolean contains(Op<?> op) {
-        return op.slot >= 0 && op.slot < ops.length && ops[op.slot] == op;
+        return op.slot() >= 0 && op.slot() < ops.length && ops[op.slot()] == op;
     }
 
     void remove(Op<?> op) {
-        int slot = op.slot;
+        int slot = op.slot();
         ops[slot] = null;
         states[slot] = LIVE;
         // Generations stay positive and below 2^31 so no user_data can equal the reserved values.
         generations[slot] = generations[slot] == Integer.MAX_VALUE ? 1 : generations[slot] + 1;
         free[freeCount++] = slot;
-        op.slot = -1;
+        op.slot(-1);
         size--;
     }
 
     byte state(Op<?> op) {
-        return states[op.slot];
+        return states[op.slot()];
     }
 
     void state(Op<?> op, byte state) {
-        states[op.slot] = state;
+        states[op.slot()] = state;
     }
 
     /** The ops in flight now, for a pass that may end some of them. */

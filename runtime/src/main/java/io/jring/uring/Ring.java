@@ -21,6 +21,7 @@ import io.jring.bindings.IoUringConstants;
 import io.jring.bindings.LibC;
 import io.jring.bindings.LibUring;
 import io.jring.bindings.LibUringLayouts;
+import io.jring.bindings.NativeMemory;
 import io.jring.bindings.SocketLayouts;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -139,7 +140,7 @@ final class Ring {
         // liburing 2.6+ sets IORING_SETUP_NO_SQARRAY on kernels that take it (6.6+): then there is
         // no indirection array (the pointer is NULL) and the kernel reads SQE tail & mask directly.
         MemorySegment array = struct.get(ValueLayout.ADDRESS, SQ_ARRAY);
-        this.sqArray = array.equals(MemorySegment.NULL) ? null : array.reinterpret(4L * sqEntries);
+        this.sqArray = array.equals(MemorySegment.NULL) ? null : NativeMemory.view(array, 4L * sqEntries);
         this.sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
         this.cqHead = pointer(CQ_KHEAD, 4);
         this.cqTail = pointer(CQ_KTAIL, 4);
@@ -149,7 +150,7 @@ final class Ring {
     }
 
     private MemorySegment pointer(long offset, long size) {
-        return struct.get(ValueLayout.ADDRESS, offset).reinterpret(size);
+        return NativeMemory.view(struct.get(ValueLayout.ADDRESS, offset), size);
     }
 
     MemorySegment sqes() {

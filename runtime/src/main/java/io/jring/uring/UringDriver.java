@@ -169,7 +169,7 @@ public final class UringDriver implements Driver {
             failed(op, t, "prepare", false);
             return;
         }
-        cursor.userData(ops.userData(op.slot));
+        cursor.userData(ops.userData(op.slot()));
     }
 
     @Override
@@ -185,7 +185,7 @@ public final class UringDriver implements Driver {
             held.cancel(op);
             return true;
         }
-        writeCancel(ops.userData(op.slot), 0);
+        writeCancel(ops.userData(op.slot()), 0);
         return true;
     }
 
@@ -237,7 +237,7 @@ public final class UringDriver implements Driver {
         while ((op = held.nextCancel()) != null && room(1)) {
             held.cancelled();
             if (ops.contains(op)) {
-                writeCancel(ops.userData(op.slot), 0);
+                writeCancel(ops.userData(op.slot()), 0);
             }
         }
         while ((op = held.nextWrite()) != null && room(op.deadlineNanos() == 0 ? 1 : 2)) {
@@ -493,7 +493,7 @@ public final class UringDriver implements Driver {
 
     /** The user_data the op's CQEs carry (tests). */
     long userDataOf(Op<?> op) {
-        return ops.userData(op.slot);
+        return ops.userData(op.slot());
     }
 
     /** Queues a NOP with any user_data, e.g. a stale one (tests). */

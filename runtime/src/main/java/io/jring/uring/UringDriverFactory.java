@@ -7,7 +7,7 @@ import io.jring.spi.DriverFactory;
 import io.jring.spi.DriverSettings;
 import java.io.IOException;
 
-/** Opens {@link UringDriver}s. */
+/** Opens {@link UringDriver}s; found by {@link java.util.ServiceLoader} like the epoll driver's factory. */
 public final class UringDriverFactory implements DriverFactory {
     @Override
     public Backend backend() {

@@ -5,6 +5,7 @@ import io.jring.bindings.IoUringAbi;
 import io.jring.bindings.IoUringConstants;
 import io.jring.bindings.LibUring;
 import io.jring.bindings.LibUringLayouts;
+import io.jring.bindings.NativeMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -60,7 +61,7 @@ public record UringProbe(LibUring.Availability library, int setupErrno, int feat
         try {
             long header = IoUringAbi.PROBE.byteSize();
             long opSize = IoUringAbi.PROBE_OP.byteSize();
-            MemorySegment view = probe.reinterpret(header + 256 * opSize);
+            MemorySegment view = NativeMemory.view(probe, header + 256 * opSize);
             int opsLen = Byte.toUnsignedInt(view.get(ValueLayout.JAVA_BYTE, IoUringAbi.PROBE_OPS_LEN));
             Set<Integer> supported = new TreeSet<>();
             for (int op = 0; op < opsLen; op++) {

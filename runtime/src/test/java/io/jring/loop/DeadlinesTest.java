@@ -41,7 +41,7 @@ class DeadlinesTest {
                 TimedOp op = live.remove(random.nextInt(live.size()));
                 heap.remove(op);
                 model.remove(op);
-                assertEquals(-1, op.deadlineIndex);
+                assertEquals(-1, op.deadlineIndex());
                 heap.remove(op); // a second removal is harmless
             } else {
                 now += random.nextInt(200_000);
