@@ -2,7 +2,9 @@ package io.jring;
 
 /** The kernel interface a runtime drives: completions (io_uring) or readiness (epoll). */
 public enum Backend {
+    /** io_uring through liburing: a completion-based proactor (kernel 5.11+, best on 6.0+). */
     IO_URING("io_uring"),
+    /** epoll: a readiness-based reactor, the fallback where io_uring is missing or refused. */
     EPOLL("epoll");
 
     private final String label;
@@ -11,12 +13,23 @@ public enum Backend {
         this.label = label;
     }
 
-    /** {@code io_uring} or {@code epoll}: the name used by options, properties and logs. */
+    /**
+     * The name used by options, properties and logs.
+     *
+     * @return {@code io_uring} or {@code epoll}
+     */
     public String label() {
         return label;
     }
 
-    /** Parses {@code io_uring}/{@code uring}/{@code epoll} (case-insensitive). */
+    /**
+     * Parses a backend's name, as {@code -Djring.backend} and the examples' {@code --backend} do.
+     *
+     * @param text {@code io_uring} (or {@code uring}, {@code iouring}, {@code io-uring}) or
+     *     {@code epoll}, in any case
+     * @return the backend
+     * @throws IllegalArgumentException for any other text, naming the two choices
+     */
     public static Backend parse(String text) {
         return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "io_uring", "iouring", "uring", "io-uring" -> IO_URING;

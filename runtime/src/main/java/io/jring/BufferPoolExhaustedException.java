@@ -9,10 +9,21 @@ package io.jring;
  * sends complete, so a later attempt may succeed.
  */
 public final class BufferPoolExhaustedException extends RuntimeException {
+    /**
+     * An exhaustion described by {@code message}.
+     *
+     * @param message how much is allocated, the cap, and how to raise it
+     */
     public BufferPoolExhaustedException(String message) {
         super(message);
     }
 
+    /**
+     * An exhaustion caused by the system refusing memory.
+     *
+     * @param message what was asked for and what to do
+     * @param cause the refusal (mmap's error, for one)
+     */
     public BufferPoolExhaustedException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -88,31 +88,68 @@ public final class IoBuffer {
         this.leak = leak;
     }
 
-    /** True only for {@link #END_OF_STREAM}. */
+    /**
+     * Whether this is the end-of-stream marker.
+     *
+     * @return true only for {@link #END_OF_STREAM}
+     */
     public boolean isEndOfStream() {
         return this == END_OF_STREAM;
     }
 
+    /**
+     * The size of the block.
+     *
+     * @return the capacity in bytes (the runtime's buffer size, 16 KiB by default)
+     */
     public int capacity() {
         return (int) memory.byteSize();
     }
 
+    /**
+     * Where reading starts.
+     *
+     * @return the index of the first readable byte
+     */
     public int readerIndex() {
         return readerIndex;
     }
 
+    /**
+     * Where writing starts.
+     *
+     * @return the index after the last readable byte
+     */
     public int writerIndex() {
         return writerIndex;
     }
 
+    /**
+     * How many bytes are readable.
+     *
+     * @return {@code writerIndex() - readerIndex()}
+     */
     public int readableBytes() {
         return writerIndex - readerIndex;
     }
 
+    /**
+     * How many more bytes fit.
+     *
+     * @return {@code capacity() - writerIndex()}
+     */
     public int writableBytes() {
         return capacity() - writerIndex;
     }
 
+    /**
+     * Moves the reader index.
+     *
+     * @param index the new reader index, between 0 and {@link #writerIndex()}
+     * @return this buffer
+     * @throws IndexOutOfBoundsException outside that range
+     * @throws IllegalStateException if you do not own the buffer
+     */
     public IoBuffer readerIndex(int index) {
         checkOwned();
         if (index < 0 || index > writerIndex) {
@@ -122,6 +159,14 @@ public final class IoBuffer {
         return this;
     }
 
+    /**
+     * Moves the writer index, for instance after writing through {@link #writableSegment()}.
+     *
+     * @param index the new writer index, between {@link #readerIndex()} and {@link #capacity()}
+     * @return this buffer
+     * @throws IndexOutOfBoundsException outside that range
+     * @throws IllegalStateException if you do not own the buffer
+     */
     public IoBuffer writerIndex(int index) {
         checkOwned();
         setWriterIndex(index);
@@ -135,12 +180,21 @@ public final class IoBuffer {
         writerIndex = index;
     }
 
-    /** Marks {@code n} readable bytes as consumed. */
+    /**
+     * Marks readable bytes as consumed.
+     *
+     * @param n how many, at most {@link #readableBytes()}
+     * @return this buffer
+     */
     public IoBuffer skip(int n) {
         return readerIndex(readerIndex + n);
     }
 
-    /** Empties the buffer: both indexes back to 0. */
+    /**
+     * Empties the buffer: both indexes back to 0 (the bytes stay, unzeroed).
+     *
+     * @return this buffer
+     */
     public IoBuffer clear() {
         checkOwned();
         readerIndex = 0;
@@ -148,30 +202,57 @@ public final class IoBuffer {
         return this;
     }
 
-    /** The whole block, regardless of the indexes; a view valid while you own the buffer. */
+    /**
+     * The whole block, regardless of the indexes: bytes outside them are stale, not zeroed.
+     *
+     * @return a view valid while you own the buffer
+     */
     public MemorySegment segment() {
         checkOwned();
         return memory;
     }
 
-    /** The readable bytes as a slice (no copy); a view valid while you own the buffer. */
+    /**
+     * The readable bytes as a slice, without copying.
+     *
+     * @return a view valid while you own the buffer
+     */
     public MemorySegment readableSegment() {
         checkOwned();
         return memory.asSlice(readerIndex, readableBytes());
     }
 
-    /** The writable tail as a slice (no copy); a view valid while you own the buffer. */
+    /**
+     * The writable tail as a slice, without copying; move {@link #writerIndex(int)} after
+     * writing into it.
+     *
+     * @return a view valid while you own the buffer
+     */
     public MemorySegment writableSegment() {
         checkOwned();
         return memory.asSlice(writerIndex, writableBytes());
     }
 
+    /**
+     * Reads one byte anywhere in the block (the indexes do not move).
+     *
+     * @param index from 0 to {@code capacity() - 1}
+     * @return the byte
+     */
     public byte getByte(int index) {
         checkOwned();
         return memory.get(ValueLayout.JAVA_BYTE, index);
     }
 
-    /** Appends bytes; throws if they do not fit in {@link #writableBytes()}. */
+    /**
+     * Appends bytes at the writer index.
+     *
+     * @param bytes where they come from
+     * @param offset the first one
+     * @param length how many
+     * @return this buffer
+     * @throws IndexOutOfBoundsException if they do not fit in {@link #writableBytes()}
+     */
     public IoBuffer write(byte[] bytes, int offset, int length) {
         checkOwned();
         ensureWritable(length);
@@ -180,14 +261,32 @@ public final class IoBuffer {
         return this;
     }
 
+    /**
+     * Appends all of {@code bytes}.
+     *
+     * @param bytes the bytes
+     * @return this buffer
+     */
     public IoBuffer write(byte[] bytes) {
         return write(bytes, 0, bytes.length);
     }
 
+    /**
+     * Appends {@code text} encoded as UTF-8.
+     *
+     * @param text the text
+     * @return this buffer
+     */
     public IoBuffer write(String text) {
         return write(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Appends a copy of {@code source}'s bytes.
+     *
+     * @param source any segment, heap or native
+     * @return this buffer
+     */
     public IoBuffer write(MemorySegment source) {
         checkOwned();
         int length = Math.toIntExact(source.byteSize());
@@ -197,24 +296,43 @@ public final class IoBuffer {
         return this;
     }
 
-    /** Appends the buffer's remaining bytes and consumes them (its position moves to its limit). */
+    /**
+     * Appends the remaining bytes of {@code source} and consumes them (its position moves to its
+     * limit).
+     *
+     * @param source a heap or direct buffer
+     * @return this buffer
+     */
     public IoBuffer write(ByteBuffer source) {
         write(MemorySegment.ofBuffer(source));
         source.position(source.limit());
         return this;
     }
 
-    /** Copies the readable bytes out (the indexes do not move). */
+    /**
+     * Copies the readable bytes out (the indexes do not move).
+     *
+     * @return a new array
+     */
     public byte[] toByteArray() {
         return readableSegment().toArray(ValueLayout.JAVA_BYTE);
     }
 
-    /** Decodes the readable bytes (the indexes do not move). */
+    /**
+     * Decodes the readable bytes (the indexes do not move).
+     *
+     * @param charset how they are encoded
+     * @return the text
+     */
     public String toString(Charset charset) {
         return new String(toByteArray(), charset);
     }
 
-    /** A ByteBuffer view of the readable bytes (no copy); valid while you own the buffer. */
+    /**
+     * The readable bytes as a ByteBuffer, without copying.
+     *
+     * @return a view valid while you own the buffer
+     */
     public ByteBuffer asByteBuffer() {
         return readableSegment().asByteBuffer();
     }
@@ -248,7 +366,11 @@ public final class IoBuffer {
         }
     }
 
-    /** True once {@link #release()} was called (the block may still be with the kernel). */
+    /**
+     * Whether {@link #release()} was called.
+     *
+     * @return true once released (the block may still be with the kernel)
+     */
     public boolean isReleased() {
         int s = (int) STATE.getVolatile(this);
         return s == RELEASED || s == LENT_RELEASE_PENDING;

@@ -16,9 +16,20 @@ public interface Listener {
      * keeps one accept armed while accept()s wait, so up to one connection per loop may be
      * accepted ahead and kept for the next accept() (closed if the listener closes first).
      * Out of descriptors or socket memory it waits and retries, as {@link #onAccept} does.
+     *
+     * @return the accepted connection; fails with {@link ConnectionClosedException} if the
+     *     listener closes first
      */
     CompletableFuture<Connection> accept();
 
+    /**
+     * {@link #accept()} with a deadline.
+     *
+     * @param timeout how long to wait for a connection
+     * @return the accepted connection; fails with {@link java.util.concurrent.TimeoutException}
+     *     when none arrived in time (the accept is cancelled; a connection the kernel gives it
+     *     afterwards goes to the next accept)
+     */
     CompletableFuture<Connection> accept(Duration timeout);
 
     /**
@@ -26,6 +37,8 @@ public interface Listener {
      * listener closes. io_uring keeps a multishot accept armed per loop where the kernel has
      * it, and re-arms a single-shot accept where not; epoll accepts until EAGAIN on readiness.
      * The handler must not block; if it throws, that connection is closed and accepting goes on.
+     *
+     * {@snippet file="io/jring/snippets/ApiSnippets.java" region="echo-server"}
      *
      * <p>When the process or the system runs out of descriptors or socket memory (EMFILE,
      * ENFILE, ENOBUFS, ENOMEM) accepting pauses and is retried on a timer (10 ms, doubling up
@@ -38,12 +51,22 @@ public interface Listener {
      *     naming {@code accept} and the errno, if a loop's accepting fails for good (an error
      *     about the listening socket itself, such as EBADF or EINVAL; that is also logged as a
      *     WARNING). Its stages run on a loop thread. Ignoring it is fine.
+     * @param handler called with each new connection, on that connection's loop thread
      */
     CompletableFuture<Void> onAccept(Consumer<Connection> handler);
 
-    /** The bound address (with the real port when 0 was asked for). */
+    /**
+     * The address the listener is bound to.
+     *
+     * @return the bound address, with the real port when 0 was asked for
+     */
     InetSocketAddress localAddress();
 
-    /** Stops accepting: pending accepts fail with {@link ConnectionClosedException}. */
+    /**
+     * Stops accepting: pending accepts fail with {@link ConnectionClosedException}; accepted
+     * connections stay open.
+     *
+     * @return completes once every loop's listening socket is closed
+     */
     CompletableFuture<Void> close();
 }

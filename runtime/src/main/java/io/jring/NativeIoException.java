@@ -9,30 +9,57 @@ import java.io.IOException;
  * refused): nothing listens on 127.0.0.1:9; start the server or check the port}.
  */
 public class NativeIoException extends IOException {
+    /** The failed call (part of the serialized form, like the message). */
     private final String syscall;
+    /** The positive errno (part of the serialized form). */
     private final int errno;
 
+    /**
+     * A failed call with the advice to print.
+     *
+     * @param syscall the call, e.g. {@code connect} or {@code io_uring recv}
+     * @param errno the errno, positive or negative (as io_uring returns it)
+     * @param advice what the user can do, or null or empty for nothing
+     */
     public NativeIoException(String syscall, int errno, String advice) {
         super(syscall + ": " + Errno.describe(errno) + (advice == null || advice.isEmpty() ? "" : ": " + advice));
         this.syscall = syscall;
         this.errno = Math.abs(errno);
     }
 
+    /**
+     * A failed call, with jring's advice for the errnos users meet most.
+     *
+     * @param syscall the call, e.g. {@code connect} or {@code io_uring recv}
+     * @param errno the errno, positive or negative (as io_uring returns it)
+     */
     public NativeIoException(String syscall, int errno) {
         this(syscall, errno, Advice.forErrno(syscall, errno));
     }
 
-    /** The failed call, e.g. {@code connect} or {@code io_uring recv}. */
+    /**
+     * The failed call.
+     *
+     * @return e.g. {@code connect} or {@code io_uring recv}
+     */
     public String syscall() {
         return syscall;
     }
 
-    /** The positive errno value. */
+    /**
+     * The errno.
+     *
+     * @return the positive errno value
+     */
     public int errno() {
         return errno;
     }
 
-    /** The errno's symbolic name, e.g. {@code ECONNRESET}. */
+    /**
+     * The errno's symbolic name.
+     *
+     * @return e.g. {@code ECONNRESET}
+     */
     public String errnoName() {
         return Errno.name(errno);
     }
