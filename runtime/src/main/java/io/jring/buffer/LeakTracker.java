@@ -112,11 +112,11 @@ public final class LeakTracker {
         public void run() {
             if (!released) {
                 LIVE.remove(this);
+                JringEvents.bufferLeak(site); // before the log line: a reader of the log may stop the recording
                 LOG.log(System.Logger.Level.WARNING, "LEAK: an IoBuffer was garbage-collected without release();"
                         + " its block is lost to the pool until the runtime closes. Release every buffer"
                         + " recv() or allocate() gives you (send() releases the ones it takes)."
                         + " Where it was handed out:", site);
-                JringEvents.bufferLeak(site);
             }
         }
     }

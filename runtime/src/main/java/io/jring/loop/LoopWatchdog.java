@@ -91,12 +91,13 @@ public final class LoopWatchdog {
         if (!reported[i] && now - since[i] >= thresholdNanos) {
             reported[i] = true;
             StackTraceElement[] frames = loop.thread().getStackTrace();
+            // The event first: whoever reads the log line may stop the recording at once.
+            JringEvents.blockedLoop(loop.thread().getName(), now - since[i], thresholdNanos, JringEvents.frames(frames));
             LOG.log(System.Logger.Level.WARNING, "loop thread " + loop.thread().getName() + " has been held for "
                     + millis(now - since[i]) + " ms by a callback (threshold " + millis(thresholdNanos)
                     + " ms; every connection of this loop waits meanwhile). Stages that run on a loop thread"
                     + " must not block: move slow work off with thenAcceptAsync(work, yourExecutor). It is at:"
                     + stack(frames));
-            JringEvents.blockedLoop(loop.thread().getName(), now - since[i], thresholdNanos, JringEvents.frames(frames));
         }
     }
 
