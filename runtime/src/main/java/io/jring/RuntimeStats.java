@@ -12,6 +12,7 @@ import java.util.List;
  * @param loops   one entry per loop, in loop order
  */
 public record RuntimeStats(int runtime, Backend backend, List<LoopStats> loops) {
+    /** Keeps an unmodifiable copy of {@code loops}. */
     public RuntimeStats {
         loops = List.copyOf(loops);
     }
