@@ -7,8 +7,10 @@
  */
 module io.jring {
     requires io.jring.bindings;
-    // Optional platform modules (JFR events, for one) come in as `requires static` and are
-    // guarded where used, so a jlinked image without them still runs.
+    // The jring.* JFR events are optional: a jlinked image without jdk.jfr still runs
+    // (io.jring.jfr.JringEvents checks that the module is there before touching an event class).
+    // The event package is not exported: JFR records events of unexported packages.
+    requires static jdk.jfr;
 
     exports io.jring;
 

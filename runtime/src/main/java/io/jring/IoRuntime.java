@@ -2,6 +2,7 @@ package io.jring;
 
 import io.jring.bindings.NativeAccess;
 import io.jring.buffer.LeakTracker;
+import io.jring.jfr.JringEvents;
 import io.jring.loop.BufferMemory;
 import io.jring.loop.BufferPool;
 import io.jring.loop.ClassPreload;
@@ -53,6 +54,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class IoRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.jring");
+    /** Runtimes opened in this process so far: numbers them for stats and JFR. */
+    private static final AtomicInteger OPENED = new AtomicInteger();
 
     private final BackendChoice choice;
     private final List<EventLoop> loops;
@@ -61,6 +64,7 @@ public final class IoRuntime implements AutoCloseable {
     private final AtomicInteger nextLoop = new AtomicInteger();
     /** The blocked-loop detector, or null when it is off. */
     private final LoopWatchdog watchdog;
+    private final int number = OPENED.incrementAndGet();
     private volatile boolean closed;
 
     private IoRuntime(BackendChoice choice, List<EventLoop> loops, BufferMemory bufferMemory, LoopWatchdog watchdog) {
@@ -118,7 +122,11 @@ public final class IoRuntime implements AutoCloseable {
             }
             throw new IOException("event loop failed to start: " + cause, cause);
         }
-        return new IoRuntime(choice, loops, bufferMemory, LoopWatchdog.start(loops, options.blockedLoopThreshold()));
+        IoRuntime runtime = new IoRuntime(choice, loops, bufferMemory,
+                LoopWatchdog.start(loops, options.blockedLoopThreshold()));
+        JringEvents.runtimeOpened(runtime, runtime.number, choice.backend().label(), choice.reason().orElse(""),
+                loops.size(), loops.getFirst().driver().describe());
+        return runtime;
     }
 
     /**
@@ -205,6 +213,24 @@ public final class IoRuntime implements AutoCloseable {
         return bufferMemory.mapped();
     }
 
+    /**
+     * A snapshot of every loop's counters (see {@link LoopStats}), the numbers the
+     * {@code jring.LoopStatistics} JFR event records. Safe from any thread, also while a callback
+     * holds a loop and after {@link #close()} (the final counts): it reads counters each loop
+     * publishes as it goes, instead of asking the loops, so it never waits for one. Each number
+     * is exact; the set is not one atomic cut (an operation may land between two reads).
+     */
+    public RuntimeStats stats() {
+        List<LoopStats> perLoop = new ArrayList<>(loops.size());
+        for (EventLoop loop : loops) {
+            LoopStats stats = loop.stats();
+            if (stats != null) {
+                perLoop.add(stats);
+            }
+        }
+        return new RuntimeStats(number, choice.backend(), perLoop);
+    }
+
     /** The loop threads (alive until {@link #close()} returns); for the tests in this package, not API. */
     List<Thread> threadsForTesting() {
         return loops.stream().map(EventLoop::thread).toList();
@@ -222,6 +248,7 @@ public final class IoRuntime implements AutoCloseable {
             return;
         }
         closed = true;
+        JringEvents.runtimeClosed(this);
         if (watchdog != null) {
             watchdog.stop();
         }

@@ -52,10 +52,17 @@ final class ChildJvm implements AutoCloseable {
      * test has it), started through {@code launcher}, e.g. {@code prlimit --nofile=256:256 --}.
      */
     static ChildJvm startUnder(List<String> launcher, Class<?> mainClass, String... args) throws IOException {
+        return startUnder(launcher, List.of(), mainClass, args);
+    }
+
+    /** {@link #startUnder(List, Class, String...)} with {@code jvmOptions} too, e.g. {@code --limit-modules}. */
+    static ChildJvm startUnder(List<String> launcher, List<String> jvmOptions, Class<?> mainClass, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
         File err = File.createTempFile("jring-child-", ".stderr");
         err.deleteOnExit();

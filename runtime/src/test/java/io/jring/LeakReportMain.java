@@ -4,11 +4,15 @@ import java.net.InetSocketAddress;
 
 /**
  * Child of {@link LeakReportTest}: drops one buffer without releasing it and keeps another
- * past {@code IoRuntime.close()}, from methods whose names the reports must show.
+ * past {@code IoRuntime.close()}, from methods whose names the reports must show. It also
+ * records the jring.BufferLeak JFR event meanwhile and dumps the recording to {@code args[1]}.
  */
 public final class LeakReportMain {
     public static void main(String[] args) throws Exception {
         Backend backend = Backend.valueOf(args[0]);
+        jdk.jfr.Recording recording = new jdk.jfr.Recording();
+        recording.enable("jring.BufferLeak");
+        recording.start();
         IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend));
         Listener listener = runtime.listen(new InetSocketAddress("127.0.0.1", 0));
         listener.accept();
@@ -18,6 +22,9 @@ public final class LeakReportMain {
             System.gc();
             Thread.sleep(50);
         }
+        recording.stop(); // the leak tracker commits its event before it logs the LEAK line
+        recording.dump(java.nio.file.Path.of(args[1]));
+        recording.close();
         IoBuffer kept = keepPastClose(client);
         runtime.close();
         try {

@@ -224,6 +224,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("stats and JFR events")
+    class Observability extends ObservabilityContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("socket options and abort")
     class SocketOptions extends SocketOptionsContract {
         @Override

@@ -23,6 +23,7 @@ import io.jring.bindings.Linux;
 import io.jring.bindings.SocketLayouts;
 import io.jring.op.Op;
 import io.jring.spi.Driver;
+import io.jring.spi.DriverCounters;
 import io.jring.spi.DriverSettings;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -142,6 +143,7 @@ public final class EpollDriver implements Driver {
     private final ArrayDeque<FdState> backlog = new ArrayDeque<>();
     private final ArrayDeque<FdState> idleListeners = new ArrayDeque<>();
     private final ArrayDeque<Op<?>> deferred = new ArrayDeque<>();
+    private final DriverCounters counters = new DriverCounters();
     private FdState[] fds = new FdState[256];
     private int inFlight;
     private int depth;
@@ -185,6 +187,7 @@ public final class EpollDriver implements Driver {
     @Override
     public void submit(Op<?> op) {
         inFlight++;
+        counters.submitted(1);
         start(op);
     }
 
@@ -375,7 +378,8 @@ public final class EpollDriver implements Driver {
      * throw through a future) contained to that op: it ends as a failure with that exception,
      * the loop goes on. Nothing of it is in the kernel, so it may give back what it holds.
      */
-    private static int complete(Op<?> op, long res) {
+    private int complete(Op<?> op, long res) {
+        counters.completed(1);
         try {
             return op.complete(res, 0);
         } catch (RuntimeException | Error e) {
@@ -482,6 +486,7 @@ public final class EpollDriver implements Driver {
         int timeout = waitNanos != 0 && backlogged == 0 && deferredOps == 0
                 ? roundUpToMillis(waitNanos) : 0;
         int count = LibC.epollWait(epollFd, events, maxEvents, timeout);
+        counters.entered();
         if (count < 0) {
             if (count != -Errno.EINTR) {
                 throw new IllegalStateException(new NativeIoException("epoll_wait", count));
@@ -626,6 +631,11 @@ public final class EpollDriver implements Driver {
     @Override
     public int inFlight() {
         return inFlight;
+    }
+
+    @Override
+    public DriverCounters counters() {
+        return counters;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jring.buffer;
 
 import io.jring.IoBuffer;
+import io.jring.jfr.JringEvents;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Finds buffers that became garbage without {@link IoBuffer#release()}. A tracked buffer
  * carries a {@link Record} holding where it was handed out; a {@link Cleaner} runs the record
- * when the buffer is collected, and a record not yet marked released reports the leak.
+ * when the buffer is collected, and a record not yet marked released reports the leak (a LEAK
+ * WARNING and a {@code jring.BufferLeak} JFR event).
  *
  * <p>{@code -Djring.leakDetection=sampled} (the default) tracks one buffer in {@value #SAMPLE},
  * so the cost on the hot path is one random draw; {@code full} tracks every buffer (tests,
@@ -110,6 +112,7 @@ public final class LeakTracker {
         public void run() {
             if (!released) {
                 LIVE.remove(this);
+                JringEvents.bufferLeak(site); // before the log line: a reader of the log may stop the recording
                 LOG.log(System.Logger.Level.WARNING, "LEAK: an IoBuffer was garbage-collected without release();"
                         + " its block is lost to the pool until the runtime closes. Release every buffer"
                         + " recv() or allocate() gives you (send() releases the ones it takes)."

@@ -8,6 +8,7 @@ import io.jring.bindings.LibUring;
 import io.jring.bindings.Linux;
 import io.jring.bindings.NativeAccess;
 import io.jring.bindings.SocketLayouts;
+import io.jring.jfr.JringEvents;
 import io.jring.select.BackendChoice;
 import io.jring.select.BackendSelection;
 import io.jring.uring.UringProbe;
@@ -23,7 +24,8 @@ import java.util.List;
 /**
  * {@code ./jring doctor}: what this machine offers jring, one fact a line, ending with the
  * backend the runtime would choose and why. Exits 1 when no runtime can open (for example
- * io_uring is required but refused).
+ * io_uring is required but refused). With {@code --jfr} it then records the {@code jring.*} JFR
+ * events of an echo run and prints the loop statistics read back from the recording.
  */
 public final class Doctor {
     private Doctor() {}
@@ -63,7 +65,25 @@ public final class Doctor {
             line("backend", "none (" + e.getMessage() + ")");
             status = 1;
         }
+        if (status == 0 && List.of(args).contains("--jfr")) {
+            status = jfr();
+        }
         System.exit(status);
+    }
+
+    /** {@code --jfr}: an echo run recorded with the jring.* events, read back and printed. */
+    private static int jfr() {
+        if (!JringEvents.available()) {
+            line("jfr", "not available: this Java runtime has no jdk.jfr module (a jlinked image without it?)");
+            return 1;
+        }
+        try {
+            JfrDoctor.run(Doctor::line);
+            return 0;
+        } catch (Exception | LinkageError e) {
+            line("jfr", "the recorded echo run failed: " + e);
+            return 1;
+        }
     }
 
     private static void line(String name, String value) {

@@ -53,6 +53,8 @@ public final class BufferPool implements AutoCloseable {
     private int totalBlocks;
     private int freeBlocks;
     private int slabCount;
+    /** Guarded by this: blocks refused at the cap or by the system (stats). */
+    private long refusals;
     /** Grown slabs with every block free: read without the lock by the loop's fast path. */
     private volatile int idleSlabs;
     private boolean closed;
@@ -272,6 +274,11 @@ public final class BufferPool implements AutoCloseable {
         return totalBlocks - freeBlocks;
     }
 
+    /** Blocks refused with {@link BufferPoolExhaustedException} so far (the cap, or the system, said no). */
+    public synchronized long refusals() {
+        return refusals;
+    }
+
     /** Slabs mapped now, the core included. */
     public synchronized int slabCount() {
         return slabCount;
@@ -345,6 +352,7 @@ public final class BufferPool implements AutoCloseable {
     }
 
     private BufferPoolExhaustedException exhausted(String why) {
+        refusals++;
         return new BufferPoolExhaustedException(why + "; all " + totalBlocks + " blocks of " + size(blockSize)
                 + " in this loop's pool are held by buffers not yet released or sends not yet complete"
                 + " (raise the cap with IoRuntimeOptions.withMaxBufferMemory or -Djring.buffers.maxMemory,"
@@ -357,6 +365,7 @@ public final class BufferPool implements AutoCloseable {
             return Slab.map(firstBlock, blockCount, blockSize);
         } catch (NativeIoException e) {
             memory.release(bytes);
+            refusals++;
             throw new BufferPoolExhaustedException(e.getMessage(), e);
         }
     }

@@ -3,10 +3,12 @@ package io.jring.loop;
 import io.jring.Connection;
 import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
+import io.jring.LoopStats;
 import io.jring.op.Invariants;
 import io.jring.op.Op;
 import io.jring.op.OpContext;
 import io.jring.spi.Driver;
+import io.jring.spi.DriverCounters;
 import io.jring.spi.DriverFactory;
 import io.jring.spi.DriverSettings;
 import java.lang.invoke.MethodHandles;
@@ -56,12 +58,21 @@ public final class EventLoop implements OpContext, Executor {
      */
     private long progress;
     private static final VarHandle PROGRESS;
+    /** Connections registered here now; loop thread writes (opaque), any thread reads (stats). */
+    private int connections;
+    private static final VarHandle CONNECTIONS;
+    /** Receives that found the provided-buffer ring empty (ENOBUFS); as {@link #connections}. */
+    private long providedBufferShortages;
+    private static final VarHandle SHORTAGES;
     /** The kernel's id of the loop thread ({@link KernelWait}), or -1. */
     private volatile long kernelThreadId = -1;
 
     static {
         try {
-            PROGRESS = MethodHandles.lookup().findVarHandle(EventLoop.class, "progress", long.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PROGRESS = lookup.findVarHandle(EventLoop.class, "progress", long.class);
+            CONNECTIONS = lookup.findVarHandle(EventLoop.class, "connections", int.class);
+            SHORTAGES = lookup.findVarHandle(EventLoop.class, "providedBufferShortages", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -151,11 +162,33 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     void register(Closeable resource) {
-        resources.add(resource);
+        if (resources.add(resource) && resource instanceof TcpConnection) {
+            CONNECTIONS.setOpaque(this, connections + 1);
+        }
     }
 
     void unregister(Closeable resource) {
-        resources.remove(resource);
+        if (resources.remove(resource) && resource instanceof TcpConnection) {
+            CONNECTIONS.setOpaque(this, connections - 1);
+        }
+    }
+
+    /**
+     * This loop's counters now, from any thread, without asking the loop: so it answers while a
+     * callback holds the loop (when one most wants to look) and after it stopped (the final
+     * counts). Each number is exact; together they are not one atomic cut (see {@link
+     * io.jring.spi.DriverCounters}). Null before the driver opened.
+     */
+    public LoopStats stats() {
+        Driver d = driver;
+        BufferPool p = pool;
+        if (d == null || p == null) {
+            return null;
+        }
+        DriverCounters kernel = d.counters();
+        return new LoopStats(thread.getName(), d.backend(), kernel.submitted(), kernel.completed(),
+                kernel.enterCalls(), kernel.cqOverflows(), (long) SHORTAGES.getOpaque(this), p.refusals(),
+                p.inUse(), p.mappedBytes(), (int) CONNECTIONS.getOpaque(this));
     }
 
     private void run(DriverFactory factory, DriverSettings settings, int bufferSize, int buffersPerLoop,
@@ -327,6 +360,11 @@ public final class EventLoop implements OpContext, Executor {
     @Override
     public boolean multishotRecv() {
         return !multishotRecvRefused && driver.multishotRecv();
+    }
+
+    @Override
+    public void providedBuffersRanOut() {
+        SHORTAGES.setOpaque(this, providedBufferShortages + 1);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.jring.loop;
 
+import io.jring.jfr.JringEvents;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * times per threshold. A loop whose iteration count has not moved for longer than the
  * threshold, while its thread is not waiting in the kernel for work, is held by a callback (a
  * user's stage blocking or computing on the loop thread): that is logged once as a WARNING with
- * the loop thread's stack, and again at INFO when the loop moves on.
+ * the loop thread's stack (and recorded as a {@code jring.BlockedLoop} JFR event), and again at
+ * INFO when the loop moves on.
  *
  * <p>The loop's only cost is one opaque store per iteration ({@link EventLoop#progress()});
  * everything else happens here, and the kernel state is read only for loops that did not move.
@@ -88,11 +90,14 @@ public final class LoopWatchdog {
         }
         if (!reported[i] && now - since[i] >= thresholdNanos) {
             reported[i] = true;
+            StackTraceElement[] frames = loop.thread().getStackTrace();
+            // The event first: whoever reads the log line may stop the recording at once.
+            JringEvents.blockedLoop(loop.thread().getName(), now - since[i], thresholdNanos, JringEvents.frames(frames));
             LOG.log(System.Logger.Level.WARNING, "loop thread " + loop.thread().getName() + " has been held for "
                     + millis(now - since[i]) + " ms by a callback (threshold " + millis(thresholdNanos)
                     + " ms; every connection of this loop waits meanwhile). Stages that run on a loop thread"
                     + " must not block: move slow work off with thenAcceptAsync(work, yourExecutor). It is at:"
-                    + stack(loop.thread()));
+                    + stack(frames));
         }
     }
 
@@ -118,8 +123,7 @@ public final class LoopWatchdog {
         };
     }
 
-    private static String stack(Thread thread) {
-        StackTraceElement[] frames = thread.getStackTrace();
+    private static String stack(StackTraceElement[] frames) {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < Math.min(frames.length, STACK_FRAMES); i++) {
             text.append("\n\tat ").append(frames[i]);

@@ -25,6 +25,9 @@ public interface OpContext {
      */
     boolean multishotRecv();
 
+    /** A recv found the provided-buffer ring empty (ENOBUFS); counted for stats and JFR. */
+    default void providedBuffersRanOut() {}
+
     /** The kernel refused a multishot recv (EINVAL: older than 6.0): single-shot from now on. */
     void multishotRecvRefused();
 

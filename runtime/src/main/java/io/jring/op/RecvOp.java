@@ -104,6 +104,7 @@ public final class RecvOp extends ReceiveOp<IoBuffer> {
         }
         if (res == -Errno.ENOBUFS && selectBuffer) {
             // Every provided buffer is with users right now: go on with a block of our own.
+            context.providedBuffersRanOut();
             selectBuffer = false;
             return holdBuffer() ? RESUBMIT : fail(refused);
         }

@@ -78,6 +78,7 @@ public final class RecvStreamOp extends Op<Void> {
             return (flags & IORING_CQE_F_MORE) != 0 ? STILL_ARMED : deliver(null);
         }
         if (res == -Errno.ENOBUFS) {
+            context.providedBuffersRanOut();
             sink.outOfBuffers();
         } else if (res == -Errno.EINVAL) {
             context.multishotRecvRefused(); // a kernel before 6.0: the flag is unknown, nothing was read

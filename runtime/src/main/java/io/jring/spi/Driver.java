@@ -70,6 +70,9 @@ public interface Driver {
         return false;
     }
 
+    /** What this driver has asked of the kernel so far (written on the loop thread, readable from any). */
+    DriverCounters counters();
+
     /** One line of what this driver runs with, for logs and {@code doctor}. */
     String describe();
 

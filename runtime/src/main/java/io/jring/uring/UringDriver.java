@@ -19,6 +19,7 @@ import io.jring.loop.BufferPool;
 import io.jring.op.Invariants;
 import io.jring.op.Op;
 import io.jring.spi.Driver;
+import io.jring.spi.DriverCounters;
 import io.jring.spi.DriverSettings;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -66,6 +67,7 @@ public final class UringDriver implements Driver {
     private final MemorySegment wakeReadBuffer;
     private final MemorySegment wakeWriteValue;
     private final HeldSubmissions held = new HeldSubmissions();
+    private final DriverCounters counters = new DriverCounters();
     private final int loopIndex;
     /** Eventfd reads in the kernel: one, or more after a loss of completions (see {@link #completionsLost}). */
     private int wakeReads;
@@ -252,6 +254,10 @@ public final class UringDriver implements Driver {
      * dropped completions) is handled after the next reap; anything else is a bug here.
      */
     private void entered(int res) {
+        counters.entered();
+        if (res > 0) {
+            counters.submitted(res); // SQEs the kernel consumed
+        }
         if (res >= 0 || res == -Errno.EINTR || res == -Errno.EBUSY || res == -Errno.EAGAIN || res == -Errno.ETIME) {
             return;
         }
@@ -302,6 +308,7 @@ public final class UringDriver implements Driver {
         try {
             int tail;
             while (cqHead != (tail = ring.cqTail())) {
+                counters.completed(tail - cqHead); // counted before the dispatch: it may throw
                 while (cqHead != tail) {
                     long at = ring.cqeOffset(cqHead);
                     long userData = ring.cqeUserData(at);
@@ -322,6 +329,7 @@ public final class UringDriver implements Driver {
      */
     private void flushOverflow() {
         for (int round = 0; round < 16 && ring.cqOverflowPending(); round++) {
+            counters.cqOverflowed();
             if (overflowFlushes++ == 0) {
                 LOG.log(System.Logger.Level.WARNING, "loop " + loopIndex + ": more completions came at once than its"
                         + " io_uring CQ holds (" + ring.cqEntries + "); the kernel kept the rest and they are flushed,"
@@ -513,6 +521,11 @@ public final class UringDriver implements Driver {
     @Override
     public int inFlight() {
         return ops.size();
+    }
+
+    @Override
+    public DriverCounters counters() {
+        return counters;
     }
 
     // ---- buffers -----------------------------------------------------------------------------
