@@ -34,23 +34,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The entry point: a set of event loops, each a thread with its own io_uring (or epoll fd),
  * serving listeners and connections through {@link java.util.concurrent.CompletableFuture}s.
  *
- * <pre>{@code
- * try (IoRuntime runtime = IoRuntime.open()) {
- *     Listener listener = runtime.listen(new InetSocketAddress("127.0.0.1", 7000));
- *     listener.onAccept(conn -> echo(conn));           // runs on the connection's loop
- *     System.out.println("backend=" + runtime.backend());
- *     Thread.currentThread().join();
- * }
+ * <p>An echo server: listen, and serve each connection on its loop.
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="echo-server"}
+ * where {@code echo} receives, sends back, and closes on end of stream or on any error:
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="echo"}
+ * A client: connect, send, receive, release what {@code recv()} handed over, close.
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="client"}
  *
- * static void echo(Connection conn) {
- *     conn.recv().thenAccept(buf -> {
- *         if (buf.isEndOfStream()) { conn.close(); return; }
- *         conn.send(buf).thenRun(() -> echo(conn));    // send takes ownership of buf
- *     });
- * }
- * }</pre>
+ * <p>{@link #backend()} says what runs, {@link #fallbackReason()} why it is not io_uring:
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="backend"}
  *
- * <p>{@link #backend()} says what runs, {@link #fallbackReason()} why it is not io_uring.
+ * <p>Futures complete on loop threads, and stages chained to them run there: never block in
+ * them. Move slow work off the loop, and call back from any thread:
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="off-the-loop"}
  */
 public final class IoRuntime implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.jring");
@@ -78,6 +74,9 @@ public final class IoRuntime implements AutoCloseable {
     /**
      * Opens a runtime with {@link IoRuntimeOptions#defaults()}.
      *
+     * @return the running runtime; close it to stop its loops
+     * @throws IOException when no backend can start (io_uring required but refused, or the
+     *         epoll driver missing when io_uring is unavailable); the message says why
      * @throws IllegalCallerException when the JVM denies native access; its message names the
      *         flag to add ({@code --enable-native-access=io.jring.bindings} on the module path,
      *         {@code --enable-native-access=ALL-UNNAMED} on the class path)
@@ -89,6 +88,9 @@ public final class IoRuntime implements AutoCloseable {
     /**
      * Opens a runtime: chooses the backend, then starts {@link IoRuntimeOptions#threads()} loops.
      *
+     * @param options loops, backend, buffers, ring size, thresholds
+     * @return the running runtime; close it to stop its loops
+     * @throws IOException when the chosen backend cannot start; the message says why
      * @throws IllegalCallerException when the JVM denies native access (see {@link #open()})
      */
     public static IoRuntime open(IoRuntimeOptions options) throws IOException {
@@ -150,40 +152,71 @@ public final class IoRuntime implements AutoCloseable {
                         + "META-INF/services/io.jring.spi.DriverFactory)"));
     }
 
-    /** The backend running: {@link Backend#IO_URING} or {@link Backend#EPOLL}. */
+    /** {@return the backend running: {@link Backend#IO_URING} or {@link Backend#EPOLL}} */
     public Backend backend() {
         return choice.backend();
     }
 
-    /** Why the runtime is not on io_uring (forced, refused, missing), or empty when it is. */
+    /** {@return why the runtime is not on io_uring (forced, refused, missing), or empty when it is} */
     public Optional<String> fallbackReason() {
         return choice.reason();
     }
 
-    /** The driver line of each loop: flags, buffers, features. */
+    /** {@return the driver line of each loop: ring flags and sizes, buffers, features} */
     public List<String> describeLoops() {
         return loops.stream().map(loop -> loop.index() + ": " + loop.driver().describe()).toList();
     }
 
+    /** {@return the number of loops, each one thread} */
     public int threads() {
         return loops.size();
     }
 
+    /**
+     * Binds and listens now with {@link ListenOptions#DEFAULT}.
+     *
+     * @param address where to listen; port 0 picks a free port ({@link Listener#localAddress()})
+     * @return the listener
+     * @throws IOException naming bind or listen and the errno (EADDRINUSE: the port is taken)
+     */
     public Listener listen(InetSocketAddress address) throws IOException {
         return listen(address, ListenOptions.DEFAULT);
     }
 
-    /** Binds and listens now; accepting starts with {@link Listener#accept()} or {@link Listener#onAccept}. */
+    /**
+     * Binds and listens now; accepting starts with {@link Listener#accept()} or
+     * {@link Listener#onAccept}.
+     *
+     * @param address where to listen; port 0 picks a free port ({@link Listener#localAddress()})
+     * @param options backlog, SO_REUSEPORT, SO_REUSEADDR, receive buffer size
+     * @return the listener
+     * @throws IOException naming bind or listen and the errno (EADDRINUSE: the port is taken)
+     */
     public Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
         ensureOpen();
         return TcpListener.open(loops, address, options);
     }
 
+    /**
+     * Connects from the next loop (round robin), without a deadline.
+     *
+     * @param address the server
+     * @return the connection; fails with a {@link NativeIoException} naming connect and the
+     *     errno (ECONNREFUSED: nothing listens there)
+     */
     public CompletableFuture<Connection> connect(InetSocketAddress address) {
         return connect(address, null);
     }
 
-    /** Connects from the next loop (round robin); TCP_NODELAY is set on the connection. */
+    /**
+     * Connects from the next loop (round robin); TCP_NODELAY is set on the connection.
+     *
+     * @param address the server
+     * @param timeout how long the handshake may take, or null for no deadline
+     * @return the connection; fails with {@link java.util.concurrent.TimeoutException} when the
+     *     deadline passes (the connect is cancelled), or a {@link NativeIoException} naming
+     *     connect and the errno
+     */
     public CompletableFuture<Connection> connect(InetSocketAddress address, Duration timeout) {
         if (closed) {
             return LoopFuture.failed(new ConnectionClosedException("runtime is closed"));
@@ -197,7 +230,7 @@ public final class IoRuntime implements AutoCloseable {
         }
     }
 
-    /** Pooled blocks held by users, operations and the kernel, over all loops (for tests and monitoring). */
+    /** {@return pooled blocks held by users, operations and the kernel, over all loops (for tests and monitoring)} */
     public int buffersInUse() {
         return loops.stream().mapToInt(loop -> loop.pool() == null ? 0 : loop.pool().inUse()).sum();
     }
@@ -208,6 +241,8 @@ public final class IoRuntime implements AutoCloseable {
      * Stays at or under {@link IoRuntimeOptions#maxBufferMemory()}, except when the first slabs
      * alone exceed it, and by single blocks that keep bytes a cancelled {@code recv(into)} had
      * already read (they cannot be refused without losing data).
+     *
+     * @return the bytes mapped now
      */
     public long bufferMemory() {
         return bufferMemory.mapped();
@@ -219,6 +254,8 @@ public final class IoRuntime implements AutoCloseable {
      * holds a loop and after {@link #close()} (the final counts): it reads counters each loop
      * publishes as it goes, instead of asking the loops, so it never waits for one. Each number
      * is exact; the set is not one atomic cut (an operation may land between two reads).
+     *
+     * @return the counters now
      */
     public RuntimeStats stats() {
         List<LoopStats> perLoop = new ArrayList<>(loops.size());

@@ -17,22 +17,22 @@ public record RuntimeStats(int runtime, Backend backend, List<LoopStats> loops) 
         loops = List.copyOf(loops);
     }
 
-    /** Connections open now, over every loop. */
+    /** {@return connections open now, over every loop} */
     public int connections() {
         return loops.stream().mapToInt(LoopStats::connections).sum();
     }
 
-    /** Pooled blocks held now, over every loop. */
+    /** {@return pooled blocks held now, over every loop} */
     public int buffersInUse() {
         return loops.stream().mapToInt(LoopStats::buffersInUse).sum();
     }
 
-    /** SQEs submitted (epoll: operations started), over every loop. */
+    /** {@return SQEs submitted (epoll: operations started), over every loop} */
     public long sqesSubmitted() {
         return loops.stream().mapToLong(LoopStats::sqesSubmitted).sum();
     }
 
-    /** CQEs reaped (epoll: syscall results), over every loop. */
+    /** {@return CQEs reaped (epoll: syscall results), over every loop} */
     public long cqesReaped() {
         return loops.stream().mapToLong(LoopStats::cqesReaped).sum();
     }
