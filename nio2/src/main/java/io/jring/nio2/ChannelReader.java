@@ -104,7 +104,7 @@ final class ChannelReader {
         if (error != null) {
             op.finishFailed(Errors.forIo(error, !closed));
         } else if (kept.isEmpty()) {
-            op.finishFailed(new IllegalStateException("jring completed a receive with no bytes"));
+            finishEndOfStream(op, scattering); // the receive returned END_OF_STREAM
         } else {
             copyClaimed(op, dsts, offset, length, scattering);
         }
@@ -154,7 +154,7 @@ final class ChannelReader {
 
     @SuppressWarnings("unchecked")
     private static <V> V result(long count, boolean scattering) {
-        Object value = scattering ? Long.valueOf(count) : Integer.valueOf((int) count);
+        Object value = scattering ? (Object) Long.valueOf(count) : (Object) Integer.valueOf((int) count);
         return (V) value;
     }
 

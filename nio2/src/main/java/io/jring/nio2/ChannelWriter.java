@@ -158,7 +158,7 @@ final class ChannelWriter {
 
     @SuppressWarnings("unchecked")
     private static <V> V result(long count, boolean gathering) {
-        Object value = gathering ? Long.valueOf(count) : Integer.valueOf((int) count);
+        Object value = gathering ? (Object) Long.valueOf(count) : (Object) Integer.valueOf((int) count);
         return (V) value;
     }
 
