@@ -237,7 +237,8 @@ final class JringServerSocketChannel extends AsynchronousServerSocketChannel {
             op.fail(new AsynchronousCloseException());
         }
         if (l != null) {
-            l.close();
+            // as the JDK's close: once it returns, connects are refused and the port may be bound again
+            Closing.await(l.close(), "a listener");
         }
         group.deregister(this);
     }

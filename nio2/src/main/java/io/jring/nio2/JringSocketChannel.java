@@ -42,6 +42,9 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
     private InetSocketAddress boundAddress;       // guarded by lock
     private PendingOp<Void, ?> connecting;        // guarded by lock
     private volatile Connection connection;
+    // jring answers addresses only while the connection is open; a closed channel still names them
+    private volatile InetSocketAddress localAddress;
+    private volatile InetSocketAddress remoteAddress;
     private volatile ChannelReader reader;
     private volatile ChannelWriter writer;
 
@@ -66,6 +69,8 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
     }
 
     private void attach(Connection conn) {
+        this.localAddress = conn.localAddress();
+        this.remoteAddress = conn.remoteAddress();
         this.reader = new ChannelReader(group, conn);
         this.writer = new ChannelWriter(group, conn);
         this.connection = conn;
@@ -190,7 +195,7 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
     public SocketAddress getRemoteAddress() throws IOException {
         synchronized (lock) {
             ensureOpen();
-            return connection == null ? null : connection.remoteAddress();
+            return connection == null ? null : remoteAddress;
         }
     }
 
@@ -198,7 +203,7 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
     public SocketAddress getLocalAddress() throws IOException {
         synchronized (lock) {
             ensureOpen();
-            return connection == null ? boundAddress : connection.localAddress();
+            return connection == null ? boundAddress : localAddress;
         }
     }
 
@@ -231,7 +236,7 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
             connecting = op;
             requested = Map.copyOf(options);
         }
-        op.onCancel(this::closeQuietly); // a connect cannot be taken back half-way: as the JDK, close
+        op.onCancel(this::close); // a connect cannot be taken back half-way: as the JDK, close
         group.runtime().connect(address)
                 .thenCompose(conn -> configure(conn, requested).whenComplete((ok, error) -> {
                     if (error != null) {
@@ -257,7 +262,7 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
             conn.close(); // the channel closed (or the connect was cancelled) while it connected
         }
         if (error != null && op.claim()) {
-            closeQuietly(); // a failed connect leaves the channel closed, as the JDK's does
+            close(false); // a failed connect leaves the channel closed, as the JDK's does
             op.finishFailed(Errors.forConnect(error, address));
         }
     }
@@ -356,6 +361,15 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
      */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * {@code awaitDescriptor}: return only once the socket is closed, as the JDK's close does
+     * (a peer or a new bind sees it at once). False only on a loop thread, which must not wait
+     * for itself, and where there is no connection to wait for anyway.
+     */
+    private void close(boolean awaitDescriptor) {
         PendingOp<Void, ?> pendingConnect;
         Connection conn;
         synchronized (lock) {
@@ -377,13 +391,12 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
             writer.close();
         }
         if (conn != null) {
-            conn.close();
+            CompletableFuture<Void> closed = conn.close();
+            if (awaitDescriptor) {
+                Closing.await(closed, "connection " + localAddress + " -> " + remoteAddress);
+            }
         }
         group.deregister(this);
-    }
-
-    private void closeQuietly() {
-        close();
     }
 
     private ChannelReader connectedReader() throws ClosedChannelException {
@@ -422,6 +435,6 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
     public String toString() {
         Connection conn = connection;
         return "JringSocketChannel[" + (isOpen() ? "" : "closed ")
-                + (conn == null ? "unconnected" : conn.localAddress() + " -> " + conn.remoteAddress()) + "]";
+                + (conn == null ? "unconnected" : localAddress + " -> " + remoteAddress) + "]";
     }
 }
