@@ -178,10 +178,6 @@ final class ChannelReader {
         op.finish((V) result(-1, scattering));
     }
 
-    synchronized boolean isInputShutdown() {
-        return inputShutdown;
-    }
-
     /** The channel closed: a pending read fails with AsynchronousCloseException, kept bytes are freed. */
     synchronized void close() {
         closed = true;

@@ -124,7 +124,7 @@ final class ChannelWriter {
         }
         pending = null;
         if (error != null) {
-            broken = true; // some of the bytes may be out: what follows could not be in order
+            // EPIPE, ECONNRESET...: the connection is dead, and later writes will say so themselves
             op.finishFailed(Errors.forIo(error, !closed));
             return;
         }

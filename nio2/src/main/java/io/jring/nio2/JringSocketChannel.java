@@ -57,8 +57,7 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
     /** A channel for a connection a server channel accepted (already configured). */
     static JringSocketChannel accepted(JringAsynchronousChannelProvider provider, JringChannelGroup group,
                                        Connection connection) {
-        JringSocketChannel channel = new JringSocketChannel(provider, group, connection);
-        return channel;
+        return new JringSocketChannel(provider, group, connection);
     }
 
     private JringSocketChannel(JringAsynchronousChannelProvider provider, JringChannelGroup group, Connection connection) {
