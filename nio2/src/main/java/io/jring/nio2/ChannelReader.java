@@ -30,7 +30,12 @@ final class ChannelReader {
     private boolean inputShutdown;    // guarded by this
     private boolean closed;           // guarded by this
     private PendingOp<?, ?> pending;  // guarded by this
+    /** The pending read's destinations and receive, to serve it from bytes that came for another. */
+    private ByteBuffer[] pendingDsts;
+    private int pendingOffset;
+    private int pendingLength;
     private boolean pendingScattering; // whether pending's result is a Long; guarded by this
+    private CompletableFuture<IoBuffer> pendingReceive;
 
     ChannelReader(JringChannelGroup group, Connection connection) {
         this.group = group;
@@ -63,16 +68,19 @@ final class ChannelReader {
             copyKept(op, dsts, offset, length, scattering);
             return op.returned();
         }
-        pending = op;
-        pendingScattering = scattering;
         CompletableFuture<IoBuffer> receive;
         try {
             receive = timeoutNanos > 0 ? connection.recv(Duration.ofNanos(timeoutNanos)) : connection.recv();
         } catch (RuntimeException e) {
-            pending = null;
             op.fail(e);
             return op.returned();
         }
+        pending = op;
+        pendingDsts = dsts;
+        pendingOffset = offset;
+        pendingLength = length;
+        pendingScattering = scattering;
+        pendingReceive = receive;
         op.onCancel(() -> {
             synchronized (this) {
                 if (pending == op) {
@@ -98,7 +106,11 @@ final class ChannelReader {
             }
         }
         if (pending != op || !op.claim()) {
-            return; // ended by close, cancel or shutdownInput: any bytes stay kept for the next read
+            // Ended by close, cancel or shutdownInput: any bytes stay kept for the next read. If
+            // that read has already asked jring for more, serve it from these bytes now rather
+            // than leave them waiting behind a receive that may never come.
+            serveWaitingReadFromKept();
+            return;
         }
         pending = null;
         if (error != null) {
@@ -108,6 +120,16 @@ final class ChannelReader {
         } else {
             copyClaimed(op, dsts, offset, length, scattering);
         }
+    }
+
+    private void serveWaitingReadFromKept() {
+        PendingOp<?, ?> waiting = pending;
+        if (waiting == null || kept.isEmpty() || !waiting.claim()) {
+            return;
+        }
+        pending = null;
+        pendingReceive.cancel(true); // what it gets meanwhile goes to the next receive (or into kept)
+        copyClaimed(waiting, pendingDsts, pendingOffset, pendingLength, pendingScattering);
     }
 
     private void copyKept(PendingOp<?, ?> op, ByteBuffer[] dsts, int offset, int length, boolean scattering) {
