@@ -87,12 +87,15 @@ class FailureContractTest {
         }
     }
 
-    /** Writes 1 MiB at a time to a peer that does not read until one write stays pending. */
+    /**
+     * Writes 1 MiB at a time to a peer that does not read until one write stays pending (a
+     * second without completing: once the socket buffers are full it never will).
+     */
     static Future<Integer> fillUntilAWriteWaits(AsynchronousSocketChannel channel) throws Exception {
         for (int i = 0; i < 256; i++) {
             Future<Integer> write = channel.write(ByteBuffer.allocate(1 << 20));
             try {
-                write.get(300, TimeUnit.MILLISECONDS);
+                write.get(1, TimeUnit.SECONDS);
             } catch (TimeoutException stillPending) {
                 return write;
             }

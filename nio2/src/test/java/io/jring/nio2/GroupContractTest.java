@@ -29,7 +29,9 @@ class GroupContractTest {
 
     /**
      * A handler that blocks for a second runs on the group's executor and stalls no other
-     * channel: a whole round trip on a second connection completes while it still blocks.
+     * channel: a whole round trip on a second connection completes while it still blocks. (After
+     * its second it keeps blocking until that round trip is done, up to 10 s, so the check does
+     * not depend on how fast the machine is: a provider that stalled would never finish it.)
      */
     @ParameterizedTest
     @EnumSource(Flavor.class)
@@ -51,10 +53,10 @@ class GroupContractTest {
                     blocking.countDown();
                     try {
                         Thread.sleep(1000); // blocks its pool thread for a second
+                        otherFinishedWhileBlocked.complete(otherDone.await(Pair.WAIT_SECONDS, TimeUnit.SECONDS));
                     } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+                        otherFinishedWhileBlocked.completeExceptionally(e);
                     }
-                    otherFinishedWhileBlocked.complete(otherDone.getCount() == 0);
                 }
 
                 @Override
@@ -73,7 +75,8 @@ class GroupContractTest {
             Io.assertThreadFromPool(otherRead.thread, Pair.POOL_PREFIX);
             otherDone.countDown();
 
-            assertTrue(Io.await(otherFinishedWhileBlocked), "the other connection waited for the blocked handler");
+            assertTrue(otherFinishedWhileBlocked.get(2 * Pair.WAIT_SECONDS, TimeUnit.SECONDS),
+                    "the other connection waited for the blocked handler");
             Io.assertThreadFromPool(Io.await(blockedThread), Pair.POOL_PREFIX);
         }
     }
