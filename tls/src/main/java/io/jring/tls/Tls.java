@@ -2,7 +2,9 @@ package io.jring.tls;
 
 import io.jring.Connection;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -63,6 +65,10 @@ public final class Tls {
             if (!options.applicationProtocols().isEmpty()) {
                 parameters.setApplicationProtocols(options.applicationProtocols().toArray(String[]::new));
             }
+            if (client && host != null && !isAddressLiteral(host)) {
+                // set explicitly: the JDK leaves SNI out for names without a dot, such as localhost
+                parameters.setServerNames(List.of(new SNIHostName(host)));
+            }
             if (client && host != null && options.hostnameVerification()) {
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
             }
@@ -72,5 +78,10 @@ public final class Tls {
             return CompletableFuture.failedFuture(e);
         }
         return new TlsConnection(connection, engine, options).start();
+    }
+
+    /** SNI carries host names only (RFC 6066), never an IPv4 or IPv6 address. */
+    private static boolean isAddressLiteral(String host) {
+        return host.contains(":") || host.matches("[0-9.]+");
     }
 }

@@ -1,0 +1,186 @@
+package io.jring.tls;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jring.Backend;
+import io.jring.Connection;
+import io.jring.ConnectionClosedException;
+import io.jring.IoBuffer;
+import io.jring.IoRuntimeOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLException;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Data through TLS: bulk echo, half-close, truncation, deadlines and cancel, on both backends. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class TlsStreamTest {
+    static Stream<Arguments> backendsAndProtocols() {
+        return Stream.of(Backend.values()).flatMap(b -> Stream.of(Arguments.of(b, "TLSv1.3"), Arguments.of(b, "TLSv1.2")));
+    }
+
+    /** Echoes every buffer back until end of stream, then closes. */
+    static void echo(Connection c) {
+        c.recv().whenComplete((buffer, error) -> {
+            if (error != null || buffer.isEndOfStream()) {
+                c.close();
+                return;
+            }
+            c.send(buffer).thenRun(() -> echo(c));
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndProtocols")
+    void tenMebibytesEchoedByteExact(Backend backend, String protocol) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer().withProtocols(protocol), "localhost");
+            assertEquals(protocol, p.client().session().getProtocol());
+            echo(p.server());
+            byte[] sent = new byte[10 << 20];
+            new Random(15).nextBytes(sent);
+            CompletableFuture<Void> sending = Loopback.sendAll(p.client(), sent);
+            byte[] back = Loopback.readAll(p.client(), sent.length);
+            sending.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(sent, back);
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** 4 KiB pool blocks: every 16 KiB record arrives in five network blocks and is gathered. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void recordsLargerThanAPoolBlockAreGathered(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend)
+                .withBuffers(4096, 256, 64))) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            echo(p.server());
+            byte[] sent = new byte[1 << 20];
+            new Random(4).nextBytes(sent);
+            // one 64 KiB heap send: its records are full 16 KiB ones, larger than any block
+            CompletableFuture<Void> sending = CompletableFuture.completedFuture(null);
+            for (int off = 0; off < sent.length; off += 64 << 10) {
+                sending = p.client().send(java.util.Arrays.copyOfRange(sent, off, off + (64 << 10)));
+            }
+            byte[] back = Loopback.readAll(p.client(), sent.length);
+            sending.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(sent, back);
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void halfCloseUnderTls13(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            p.client().send("last words".getBytes(StandardCharsets.UTF_8));
+            p.client().shutdownOutput().get(20, TimeUnit.SECONDS);
+            assertEquals("last words", new String(Loopback.readAll(p.server(), Integer.MAX_VALUE), StandardCharsets.UTF_8),
+                    "the server reads up to close_notify, then end of stream");
+            // the client's write side is closed; its read side is not
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> p.client().send("more".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(ConnectionClosedException.class, refused.getCause());
+            p.server().send("an answer after the half-close".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+            p.server().close();
+            assertEquals("an answer after the half-close",
+                    new String(Loopback.readAll(p.client(), Integer.MAX_VALUE), StandardCharsets.UTF_8));
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void underTls12AReceivedCloseNotifyClosesTheWriteSide(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer().withProtocols("TLSv1.2"), "localhost");
+            p.client().shutdownOutput().get(20, TimeUnit.SECONDS);
+            assertTrue(p.server().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS).isEndOfStream());
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> p.server().send("too late".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS));
+            assertTrue(refused.getCause().getMessage().contains("only TLS 1.3 has half-close"),
+                    refused.getCause().getMessage());
+            // the server answered with its own close_notify: the client sees a clean end of stream
+            assertTrue(p.client().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS).isEndOfStream());
+            p.server().close();
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aFinWithoutCloseNotifyIsTruncationNotEndOfStream(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            p.server().send("partial".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+            p.server().transport().shutdownOutput().get(20, TimeUnit.SECONDS); // FIN, no close_notify
+            IoBuffer first = p.client().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS);
+            assertEquals("partial", first.toString(StandardCharsets.UTF_8));
+            first.release();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> p.client().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(SSLException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("truncated"), e.getCause().getMessage());
+            p.server().close();
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aTimedOutOrCancelledReceiveTakesNothing(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            ExecutionException timedOut = assertThrows(ExecutionException.class,
+                    () -> p.client().recv(Duration.ofMillis(100)).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, timedOut.getCause());
+            CompletableFuture<IoBuffer> cancelled = p.client().recv();
+            assertTrue(cancelled.cancel(true));
+            assertThrows(CancellationException.class, () -> cancelled.get(20, TimeUnit.SECONDS));
+            p.server().send("kept".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+            IoBuffer into = p.client().allocate();
+            into.write("> ".getBytes(StandardCharsets.UTF_8));
+            assertEquals(4, p.client().recv(into, Loopback.WAIT).get(20, TimeUnit.SECONDS));
+            assertEquals("> kept", into.toString(StandardCharsets.UTF_8));
+            into.release();
+            assertThrows(UnsupportedOperationException.class, () -> p.client().recv().complete(IoBuffer.END_OF_STREAM));
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void sendvAndSegmentsArriveInCallOrder(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            IoBuffer a = p.client().allocate().write("a");
+            IoBuffer b = p.client().allocate().write("b");
+            p.client().sendv(a, b);
+            try (var arena = java.lang.foreign.Arena.ofShared()) {
+                var segment = arena.allocateFrom("c", StandardCharsets.US_ASCII); // "c\0"
+                p.client().send(segment.asSlice(0, 1)).get(20, TimeUnit.SECONDS);
+            }
+            p.client().send("d".getBytes(StandardCharsets.UTF_8));
+            p.client().close();
+            assertEquals("abcd", new String(Loopback.readAll(p.server(), Integer.MAX_VALUE), StandardCharsets.UTF_8));
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+}
