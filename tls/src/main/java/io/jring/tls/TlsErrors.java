@@ -42,7 +42,7 @@ final class TlsErrors {
             return ". The two sides share no TLS version (this side offers " + protocols + "): enable TLS 1.3 or 1.2"
                     + " on the peer, or change TlsOptions.withProtocols";
         }
-        if (m.contains("unsupported or unrecognized ssl message") || m.contains("unexpected_message")
+        if (m.contains("unrecognized ssl message") || m.contains("unexpected_message")
                 || m.contains("record_overflow") || m.contains("decode_error") || m.contains("bad_record_mac")) {
             return ". The peer did not send valid TLS records (plaintext sent to a TLS port, or a corrupted"
                     + " stream): check that both sides speak TLS on this port";
