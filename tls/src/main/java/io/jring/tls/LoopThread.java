@@ -1,8 +1,6 @@
 package io.jring.tls;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.BooleanSupplier;
 
 /**
  * The connection's loop thread, seen from outside the runtime: every piece of TLS state is
@@ -39,22 +37,5 @@ final class LoopThread {
             thread = Thread.currentThread();
             task.run();
         });
-    }
-
-    /** Runs {@code task} on the loop and waits for its answer (from the loop thread: at once). */
-    boolean call(BooleanSupplier task) {
-        if (isCurrent()) {
-            return task.getAsBoolean();
-        }
-        CompletableFuture<Boolean> answer = new CompletableFuture<>();
-        executor.execute(() -> {
-            thread = Thread.currentThread();
-            try {
-                answer.complete(task.getAsBoolean());
-            } catch (Throwable t) {
-                answer.completeExceptionally(t);
-            }
-        });
-        return answer.join();
     }
 }

@@ -14,8 +14,11 @@ final class PendingSend {
     final ByteBuffer[] plaintext;
     private IoBuffer[] taken;
     final boolean shutdown;
-    /** Some of its records were written: from then on it cannot be withdrawn without breaking the stream. */
-    boolean started;
+    private static final int QUEUED = 0;
+    private static final int STARTED = 1;
+    private static final int WITHDRAWN = 2;
+    /** QUEUED until its first record is written (then it cannot be withdrawn without breaking the stream). */
+    private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
     ScheduledFuture<?> deadline;
 
     PendingSend(TlsFuture<Void> future, ByteBuffer[] plaintext, IoBuffer[] taken, boolean shutdown) {
@@ -23,6 +26,24 @@ final class PendingSend {
         this.plaintext = plaintext;
         this.taken = taken;
         this.shutdown = shutdown;
+    }
+
+    /** From a cancel, on any thread: true if the send had not started and now never will. */
+    boolean withdraw() {
+        return state.compareAndSet(QUEUED, WITHDRAWN);
+    }
+
+    /** On the loop, before its first record is written: false if a cancel withdrew it first. */
+    boolean start() {
+        return state.get() == STARTED || state.compareAndSet(QUEUED, STARTED);
+    }
+
+    boolean started() {
+        return state.get() == STARTED;
+    }
+
+    boolean withdrawn() {
+        return state.get() == WITHDRAWN;
     }
 
     boolean hasRemaining() {

@@ -95,13 +95,13 @@ public final class TlsConnection implements Connection {
         SSLSession session = engine.getSession();
         netIn = ByteBuffer.allocate(session.getPacketBufferSize()).flip();
         plainIn = ByteBuffer.allocate(session.getApplicationBufferSize()).flip();
-        netOut = ByteBuffer.allocateDirect(session.getPacketBufferSize());
+        netOut = ByteBuffer.allocate(session.getPacketBufferSize());
     }
 
     /** Starts the handshake on the loop; the future completes when it is done, or fails naming why. */
     CompletableFuture<TlsConnection> start() {
-        handshake.onCancel((future, cause) -> {
-            breakConnection(cause);
+        handshake.onCancel(() -> {
+            loop.later(() -> breakConnection(new java.util.concurrent.CancellationException("TLS handshake cancelled")));
             return true;
         });
         var deadline = Timers.after(options.handshakeTimeout(), loop, () -> {
@@ -182,7 +182,18 @@ public final class TlsConnection implements Connection {
     }
 
     private void queueRecv(PendingRecv op, Duration timeout) {
-        op.future().onCancel((future, cause) -> recvs.remove(op));
+        op.future().onCancel(() -> {
+            if (op.into != null && !op.withdraw()) {
+                return false; // the loop is copying into the caller's buffer right now
+            }
+            // a pooled receive is always in time: one completed meanwhile keeps its bytes for the next
+            loop.later(() -> {
+                if (recvs.remove(op)) {
+                    op.stopDeadline();
+                }
+            });
+            return true;
+        });
         loop.run(() -> {
             if (op.future().isDone()) {
                 return;
@@ -239,11 +250,14 @@ public final class TlsConnection implements Connection {
                                               Duration timeout) {
         TlsFuture<Void> future = new TlsFuture<>(loop);
         PendingSend op = new PendingSend(future, plaintext, taken, shutdown);
-        future.onCancel((f, cause) -> {
-            if (op.started || !sends.remove(op)) {
+        future.onCancel(() -> {
+            if (!op.withdraw()) {
                 return false; // its records are on their way: withdrawing now would break the stream
             }
-            op.releaseTaken();
+            loop.later(() -> {
+                sends.remove(op);
+                op.releaseTaken();
+            });
             return true;
         });
         loop.run(() -> {
@@ -261,7 +275,7 @@ public final class TlsConnection implements Connection {
             return;
         }
         TimeoutException timedOut = new TimeoutException("TLS send: not written within " + timeout);
-        if (!op.started) {
+        if (op.withdraw()) {
             sends.remove(op);
             op.fail(timedOut);
             return;
@@ -348,7 +362,7 @@ public final class TlsConnection implements Connection {
         }
         for (Iterator<PendingSend> it = sends.iterator(); it.hasNext(); ) {
             PendingSend s = it.next();
-            if (!s.started || !rawSendInFlight) {
+            if (!s.started() || !rawSendInFlight) {
                 it.remove();
                 s.fail(why);
             }
@@ -428,6 +442,10 @@ public final class TlsConnection implements Connection {
 
     private void serveRecvs() throws IOException {
         while (!recvs.isEmpty() && failure == null && !tasksRunning) {
+            if (recvs.peek().future().isDone()) {
+                recvs.poll().stopDeadline(); // cancelled, or completed from outside (orTimeout)
+                continue;
+            }
             if (plainIn.hasRemaining()) {
                 deliver(recvs.peek());
                 continue;
@@ -488,10 +506,13 @@ public final class TlsConnection implements Connection {
                 buffer.release(); // completed from outside (orTimeout): the bytes stay for the next receive
             }
         } else {
+            recvs.poll();
+            if (!op.claim()) {
+                return; // withdrawn by a cancel: the caller may have released into already
+            }
             int before = op.into.writerIndex();
             n = Math.min(plainIn.remaining(), op.into.writableBytes());
             op.into.write(plainIn.slice(plainIn.position(), n));
-            recvs.poll();
             op.stopDeadline();
             if (op.counted.succeed(n)) {
                 plainIn.position(plainIn.position() + n);
@@ -666,7 +687,7 @@ public final class TlsConnection implements Connection {
             netOut.clear();
             javax.net.ssl.SSLEngineResult result = engine.wrap(plaintext, netOut);
             if (result.getStatus() == javax.net.ssl.SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                netOut = ByteBuffer.allocateDirect(engine.getSession().getPacketBufferSize() + netOut.capacity());
+                netOut = ByteBuffer.allocate(engine.getSession().getPacketBufferSize() + netOut.capacity());
                 continue;
             }
             netOut.flip();
@@ -718,6 +739,13 @@ public final class TlsConnection implements Connection {
     private void serveSends() throws IOException {
         while (!rawSendInFlight && !sends.isEmpty() && failure == null && !tasksRunning) {
             PendingSend op = sends.peek();
+            if (op.withdrawn()) {
+                sends.poll().releaseTaken(); // cancelled before its turn
+                continue;
+            }
+            if (!op.start()) {
+                continue; // a cancel won just now; the loop above removes it
+            }
             if (outboundFailure != null) {
                 sends.poll().fail(outboundFailure);
                 continue;
@@ -746,7 +774,6 @@ public final class TlsConnection implements Connection {
                 sends.poll().succeed(); // nothing to send (an empty buffer)
                 continue;
             }
-            op.started = true;
             writeRaw(batch.toArray(IoBuffer[]::new), op);
         }
     }

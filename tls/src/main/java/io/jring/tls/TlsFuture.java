@@ -14,9 +14,13 @@ import java.util.function.Supplier;
  * Waiting on it from the loop thread that must complete it throws instead of deadlocking.
  */
 final class TlsFuture<T> extends CompletableFuture<T> {
-    /** What a cancel asks of the operation's owner; returns false when it is too late. */
+    /**
+     * What a cancel asks of the operation's owner, from any thread and without waiting for the
+     * loop: true if the operation is withdrawn (the owner tidies up on the loop later), false
+     * when it is too late.
+     */
     interface Cancellable {
-        boolean withdraw(TlsFuture<?> future, Throwable cause);
+        boolean withdraw();
     }
 
     private final LoopThread loop;
@@ -44,11 +48,7 @@ final class TlsFuture<T> extends CompletableFuture<T> {
             return false;
         }
         Cancellable o = owner;
-        if (o == null) {
-            return super.cancel(mayInterruptIfRunning);
-        }
-        java.util.concurrent.CancellationException cause = new java.util.concurrent.CancellationException();
-        return loop.call(() -> o.withdraw(this, cause) && super.completeExceptionally(cause));
+        return (o == null || o.withdraw()) && super.cancel(mayInterruptIfRunning);
     }
 
     @Override
