@@ -54,10 +54,10 @@ public final class Tls {
 
     private static CompletableFuture<TlsConnection> start(Connection connection, TlsOptions options, boolean client,
                                                           String host) {
-        SSLEngine engine;
+        TlsConnection tls;
         try {
             SSLContext context = options.sslContext();
-            engine = host == null ? context.createSSLEngine()
+            SSLEngine engine = host == null ? context.createSSLEngine()
                     : context.createSSLEngine(host, connection.remoteAddress().getPort());
             engine.setUseClientMode(client);
             SSLParameters parameters = engine.getSSLParameters();
@@ -73,11 +73,12 @@ public final class Tls {
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
             }
             engine.setSSLParameters(parameters);
+            tls = new TlsConnection(connection, engine, options);
         } catch (IOException | RuntimeException e) {
             connection.close();
             return CompletableFuture.failedFuture(e);
         }
-        return new TlsConnection(connection, engine, options).start();
+        return tls.start();
     }
 
     /** SNI carries host names only (RFC 6066), never an IPv4 or IPv6 address. */

@@ -148,6 +148,47 @@ class HttpTlsTest {
         }
     }
 
+    /** Python's ssl module as the client: pipelining, a chunked body and bad requests, as in plaintext. */
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "epoll"})
+    void pythonSslPipelinedChunkedAndBadRequests(String backend) throws Exception {
+        int port = selfSigned.port(backend);
+        String pipelined = python(port, "GET / HTTP/1.1\r\nHost: t\r\n\r\nGET /json HTTP/1.1\r\nHost: t\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        assertTrue(pipelined.startsWith("TLSv1.3 http/1.1\n"), pipelined);
+        assertEquals(3, pipelined.split("HTTP/1.1 200 OK", -1).length - 1, pipelined);
+        int hello = pipelined.indexOf("Hello, World!");
+        int json = pipelined.indexOf("{\"message\"");
+        assertTrue(hello > 0 && json > hello && pipelined.lastIndexOf("Hello, World!") > json, "in order: " + pipelined);
+
+        String chunked = python(port, "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+                + "Connection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+        assertTrue(chunked.contains("HTTP/1.1 200 OK") && chunked.endsWith("hello world"), chunked);
+
+        assertTrue(python(port, "GET / HTTP/1.1\nHost: t\n\n").contains("HTTP/1.1 400 "), "bare LF");
+        assertTrue(python(port, "GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n")
+                .contains("HTTP/1.1 431 "), "headers over 8 KiB");
+        assertTrue(python(port, "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n")
+                .contains("HTTP/1.1 501 "), "unsupported transfer encoding");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"io_uring", "epoll"})
+    void wrkOverHttpsSeesNoErrors(String backend) throws Exception {
+        String base = "https://127.0.0.1:" + selfSigned.port(backend);
+        HttpWrkTest.assertClean(HttpWrkTest.wrk("-t1", "-c16", "-d2s", base + "/"));
+    }
+
+    private static String python(int port, String request) throws Exception {
+        Path script = Files.createTempFile("https_exchange", ".py");
+        try (InputStream in = HttpTlsTest.class.getResourceAsStream("/https_exchange.py")) {
+            Files.write(script, in.readAllBytes());
+            return run(Duration.ofSeconds(30), request, "python3", script.toString(), Integer.toString(port));
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
     private static byte[] readToEnd(InputStream in) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
