@@ -72,6 +72,35 @@ final class PemFiles {
         throw new IOException(file + ": no '-----BEGIN PRIVATE KEY-----' block; give an unencrypted PKCS#8 key");
     }
 
+    /**
+     * Fails unless {@code key} is the private half of the certificate's public key: a test
+     * signature made with one must verify with the other. (A key store accepts any pair, and
+     * the mistake would otherwise surface only as a failed handshake.)
+     */
+    static void checkPair(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
+            default -> null; // RSASSA-PSS and others need parameters: left to the handshake
+        };
+        if (algorithm == null) {
+            return;
+        }
+        byte[] probe = "jring key pair check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(probe);
+        byte[] signature = signer.sign();
+        java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+        verifier.initVerify(certificate.getPublicKey());
+        verifier.update(probe);
+        if (!verifier.verify(signature)) {
+            throw new java.security.InvalidKeyException("the private key is not the one the certificate's public key"
+                    + " belongs to (" + certificate.getSubjectX500Principal() + "): give the key file made with it");
+        }
+    }
+
     private static PrivateKey pkcs8(Path file, byte[] der, String algorithmHint) throws IOException {
         Set<String> algorithms = new LinkedHashSet<>();
         if (algorithmHint != null) {

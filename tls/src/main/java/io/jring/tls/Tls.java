@@ -69,6 +69,9 @@ public final class Tls {
                 // set explicitly: the JDK leaves SNI out for names without a dot, such as localhost
                 parameters.setServerNames(List.of(new SNIHostName(host)));
             }
+            if (!client && options.clientAuthentication()) {
+                parameters.setNeedClientAuth(true);
+            }
             if (client && host != null && options.hostnameVerification()) {
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
             }

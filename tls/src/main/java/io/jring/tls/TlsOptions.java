@@ -50,11 +50,13 @@ public final class TlsOptions {
     private final Duration handshakeTimeout;
     private final boolean verifyHostname;
     private final Executor taskExecutor;
+    private final boolean needClientAuth;
     private SSLContext context; // built on first use from the key and trust managers
 
     private TlsOptions(SSLContext explicitContext, KeyManager[] keyManagers, TrustManager[] trustManagers,
                        List<X509Certificate> chain, List<String> protocols, List<String> applicationProtocols,
-                       Duration handshakeTimeout, boolean verifyHostname, Executor taskExecutor) {
+                       Duration handshakeTimeout, boolean verifyHostname, Executor taskExecutor,
+                       boolean needClientAuth) {
         this.explicitContext = explicitContext;
         this.keyManagers = keyManagers;
         this.trustManagers = trustManagers;
@@ -64,12 +66,13 @@ public final class TlsOptions {
         this.handshakeTimeout = handshakeTimeout;
         this.verifyHostname = verifyHostname;
         this.taskExecutor = taskExecutor;
+        this.needClientAuth = needClientAuth;
     }
 
     /** A client that trusts the JDK's default CA certificates (cacerts) and checks the host name. */
     public static TlsOptions client() {
         return new TlsOptions(null, null, null, List.of(), List.of("TLSv1.3", "TLSv1.2"), List.of(),
-                DEFAULT_HANDSHAKE_TIMEOUT, true, DEFAULT_TASKS);
+                DEFAULT_HANDSHAKE_TIMEOUT, true, DEFAULT_TASKS, false);
     }
 
     /** Everything from {@code context} (its key and trust managers); protocols and ALPN still apply. */
@@ -88,6 +91,7 @@ public final class TlsOptions {
         PrivateKey key = PemFiles.privateKey(keyFile, chain.getFirst().getPublicKey().getAlgorithm());
         char[] password = SelfSigned.randomPassword();
         try {
+            PemFiles.checkPair(key, chain.getFirst());
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             store.setKeyEntry("jring", key, password, chain.toArray(Certificate[]::new));
@@ -104,7 +108,10 @@ public final class TlsOptions {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, password);
             return fromKeyStore(store, password);
-        } catch (GeneralSecurityException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw e;
+        } catch (GeneralSecurityException | IOException e) {
+            // a wrong password surfaces as an IOException from load(), with the reason as its cause
             throw new IOException(file + ": not a PKCS#12 key store this password opens (" + e.getMessage() + ")", e);
         }
     }
@@ -179,13 +186,13 @@ public final class TlsOptions {
             throw new IllegalArgumentException("withProtocols needs at least one protocol, e.g. TLSv1.3");
         }
         return new TlsOptions(explicitContext, keyManagers, trustManagers, chain, List.of(names), applicationProtocols,
-                handshakeTimeout, verifyHostname, taskExecutor);
+                handshakeTimeout, verifyHostname, taskExecutor, needClientAuth);
     }
 
     /** ALPN names, most preferred first (e.g. {@code http/1.1}); none by default. */
     public TlsOptions withApplicationProtocols(String... names) {
         return new TlsOptions(explicitContext, keyManagers, trustManagers, chain, protocols, List.of(names),
-                handshakeTimeout, verifyHostname, taskExecutor);
+                handshakeTimeout, verifyHostname, taskExecutor, needClientAuth);
     }
 
     /** How long the handshake may take before the connection is closed; default 10 s. */
@@ -194,7 +201,7 @@ public final class TlsOptions {
             throw new IllegalArgumentException("the handshake timeout must be positive, got " + timeout);
         }
         return new TlsOptions(explicitContext, keyManagers, trustManagers, chain, protocols, applicationProtocols,
-                timeout, verifyHostname, taskExecutor);
+                timeout, verifyHostname, taskExecutor, needClientAuth);
     }
 
     /**
@@ -203,7 +210,7 @@ public final class TlsOptions {
      */
     public TlsOptions withHostnameVerification(boolean verify) {
         return new TlsOptions(explicitContext, keyManagers, trustManagers, chain, protocols, applicationProtocols,
-                handshakeTimeout, verify, taskExecutor);
+                handshakeTimeout, verify, taskExecutor, needClientAuth);
     }
 
     /**
@@ -212,7 +219,21 @@ public final class TlsOptions {
      */
     public TlsOptions withTaskExecutor(Executor executor) {
         return new TlsOptions(explicitContext, keyManagers, trustManagers, chain, protocols, applicationProtocols,
-                handshakeTimeout, verifyHostname, Objects.requireNonNull(executor, "executor"));
+                handshakeTimeout, verifyHostname, Objects.requireNonNull(executor, "executor"), needClientAuth);
+    }
+
+    /**
+     * Whether a server requires a client certificate (mutual TLS), verified against this side's
+     * trust ({@link #withTrustedCertificates}); a client presents the certificate its options
+     * hold ({@link #fromPem}, {@link #fromPkcs12}, {@link #selfSigned}). Off by default.
+     */
+    public TlsOptions withClientAuthentication(boolean required) {
+        return new TlsOptions(explicitContext, keyManagers, trustManagers, chain, protocols, applicationProtocols,
+                handshakeTimeout, verifyHostname, taskExecutor, required);
+    }
+
+    public boolean clientAuthentication() {
+        return needClientAuth;
     }
 
     /** The certificate chain this side presents (leaf first), empty for a client or {@link #of}. */
@@ -259,7 +280,7 @@ public final class TlsOptions {
 
     private TlsOptions copy(SSLContext explicit, KeyManager[] keys, TrustManager[] trust, List<X509Certificate> c) {
         return new TlsOptions(explicit, keys, trust, c, protocols, applicationProtocols, handshakeTimeout,
-                verifyHostname, taskExecutor);
+                verifyHostname, taskExecutor, needClientAuth);
     }
 
     private void requireNoExplicitContext(String what) {

@@ -122,6 +122,34 @@ class TlsHandshakeTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void mutualTlsVerifiesTheClientCertificate(Backend backend) throws Exception {
+        TlsOptions clientWithCertificate = Certs.other().withTrustedCertificates(Certs.server().certificateChain());
+        TlsOptions server = Certs.server().withTrustedCertificates(Certs.other().certificateChain())
+                .withClientAuthentication(true);
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(server, clientWithCertificate, "localhost");
+            assertEquals(Certs.other().certificateChain().getFirst(), p.server().session().getPeerCertificates()[0]);
+            roundTrip(p);
+
+            // a client without a certificate is refused by the server, which names why
+            Connection[] plain = loop.plainPair();
+            CompletableFuture<TlsConnection> refusing = Tls.server(plain[0], server);
+            CompletableFuture<TlsConnection> anonymous = Tls.client(plain[1], Certs.trustingServer(), "localhost");
+            ExecutionException e = assertThrows(ExecutionException.class, () -> refusing.get(20, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("certificate"), e.getCause().getMessage());
+            // under TLS 1.3 the client may finish first and hear the alert on its first receive
+            try {
+                TlsConnection c = anonymous.get(20, TimeUnit.SECONDS);
+                assertThrows(ExecutionException.class, () -> c.recv(Loopback.WAIT).get(20, TimeUnit.SECONDS));
+                c.close();
+            } catch (ExecutionException expected) {
+                // or it failed in the handshake
+            }
+        }
+    }
+
     static void roundTrip(Loopback.Pair p) throws Exception {
         p.client().send("ping".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
         var got = p.server().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS);

@@ -183,4 +183,64 @@ class TlsStreamTest {
             p.server().close().get(20, TimeUnit.SECONDS);
         }
     }
+
+    /** A send queued behind one that cannot finish (the peer is not reading) is withdrawn; the started one is not. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aQueuedSendIsWithdrawnAStartedOneIsNot(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            byte[] big = new byte[24 << 20]; // more than loopback's socket buffers hold: it waits for the reader
+            new Random(24).nextBytes(big);
+            CompletableFuture<Void> first = p.client().send(big);
+            CompletableFuture<Void> second = p.client().send("withdrawn".getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Void> third = p.client().send("tail".getBytes(StandardCharsets.UTF_8));
+            // the first plaintext arriving proves the first send's records are being written
+            IoBuffer head = p.server().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS);
+            assertTrue(second.cancel(true), "a send still waiting its turn can be withdrawn");
+            assertTrue(second.isCancelled());
+            assertEquals(false, first.cancel(true), "withdrawing a started send would tear the stream");
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            all.write(head.toByteArray());
+            head.release();
+            all.write(Loopback.readAll(p.server(), big.length + 4 - all.size()));
+            byte[] got = all.toByteArray();
+            first.get(30, TimeUnit.SECONDS);
+            third.get(30, TimeUnit.SECONDS);
+            byte[] expected = java.util.Arrays.copyOf(big, big.length + 4);
+            System.arraycopy("tail".getBytes(StandardCharsets.UTF_8), 0, expected, big.length, 4);
+            assertArrayEquals(expected, got);
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void waitingOnTheLoopThreadThrowsInsteadOfDeadlocking(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            CompletableFuture<Throwable> seen = new CompletableFuture<>();
+            CompletableFuture<CompletableFuture<IoBuffer>> queued = new CompletableFuture<>();
+            p.server().executor().execute(() -> {
+                try {
+                    CompletableFuture<IoBuffer> recv = p.server().recv();
+                    queued.complete(recv);
+                    recv.join(); // nothing has arrived: waiting here would hang the loop forever
+                    seen.complete(null);
+                } catch (Throwable t) {
+                    seen.complete(t);
+                }
+            });
+            Throwable t = seen.get(20, TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, t);
+            assertTrue(t.getMessage().contains("deadlock"), t.getMessage());
+            p.client().send("x".getBytes(StandardCharsets.UTF_8));
+            IoBuffer x = queued.get(20, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS);
+            assertEquals("x", x.toString(StandardCharsets.UTF_8), "the recv queued there got the byte");
+            x.release();
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
 }
