@@ -1,4 +1,4 @@
-package io.jring.examples.http;
+package io.jring.examples;
 
 import io.jring.Connection;
 import io.jring.tls.Tls;
@@ -10,20 +10,24 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The http example's TLS flags: {@code --tls} (a self-signed certificate made at startup, for
+ * The TLS flags of the http and proxy examples: {@code --tls} (a self-signed certificate made at startup, for
  * local use: {@code curl -k}) or {@code --tls-cert FILE --tls-key FILE} (a PEM chain and its
- * PKCS#8 key). Accepted connections are wrapped before the HTTP code sees them, which is written
- * against {@link Connection} and so runs unchanged over TLS. ALPN offers {@code http/1.1}.
+ * PKCS#8 key). Accepted connections are wrapped before the example's code sees them, which is
+ * written against {@link Connection} and so runs unchanged over TLS.
  *
  * @param options  null when serving plain HTTP
  * @param rest     the other command-line arguments, for {@link io.jring.examples.Args}
  * @param describe what the startup line says about TLS
  */
-record HttpTls(TlsOptions options, String[] rest, String describe) {
-    static final System.Logger LOG = System.getLogger(HttpTls.class.getName());
+public record TlsFlags(TlsOptions options, String[] rest, String describe) {
+    static final System.Logger LOG = System.getLogger(TlsFlags.class.getName());
 
-    /** Takes the TLS flags out of {@code argv} (--tls has no value, which the shared parser does not allow). */
-    static HttpTls fromArgs(String[] argv, String host) throws IOException {
+    /**
+     * Takes the TLS flags out of {@code argv} (--tls has no value, which {@link Args} does not
+     * allow); {@code alpn} names the protocols offered, e.g. {@code http/1.1}, or none.
+     */
+    public static TlsFlags fromArgs(String[] argv, String... alpn) throws IOException {
+        String host = "127.0.0.1"; // the self-signed certificate names the --host served
         List<String> rest = new ArrayList<>();
         boolean selfSigned = false;
         String cert = null;
@@ -33,7 +37,12 @@ record HttpTls(TlsOptions options, String[] rest, String describe) {
                 case "--tls" -> selfSigned = true;
                 case "--tls-cert" -> cert = value(argv, i++);
                 case "--tls-key" -> key = value(argv, i++);
-                default -> rest.add(argv[i]);
+                default -> {
+                    if (argv[i].equals("--host") && i + 1 < argv.length) {
+                        host = argv[i + 1];
+                    }
+                    rest.add(argv[i]);
+                }
             }
         }
         String[] others = rest.toArray(String[]::new);
@@ -42,14 +51,14 @@ record HttpTls(TlsOptions options, String[] rest, String describe) {
         }
         if (cert != null) {
             TlsOptions options = TlsOptions.fromPem(Path.of(cert), Path.of(key));
-            return new HttpTls(options.withApplicationProtocols("http/1.1"), others,
+            return new TlsFlags(options.withApplicationProtocols(alpn), others,
                     " tls=" + options.certificateChain().getFirst().getSubjectX500Principal());
         }
         if (selfSigned) {
-            return new HttpTls(TlsOptions.selfSigned(host).withApplicationProtocols("http/1.1"), others,
+            return new TlsFlags(TlsOptions.selfSigned(host).withApplicationProtocols(alpn), others,
                     " tls=self-signed(" + host + ")");
         }
-        return new HttpTls(null, others, "");
+        return new TlsFlags(null, others, "");
     }
 
     private static String value(String[] argv, int i) {
@@ -60,7 +69,7 @@ record HttpTls(TlsOptions options, String[] rest, String describe) {
     }
 
     /** Hands {@code connection} to {@code serve}, after a TLS handshake when TLS is on. */
-    void accept(Connection connection, Consumer<Connection> serve) {
+    public void accept(Connection connection, Consumer<Connection> serve) {
         if (options == null) {
             serve.accept(connection);
             return;

@@ -3,6 +3,7 @@ package io.jring.examples.http;
 import io.jring.IoRuntime;
 import io.jring.Listener;
 import io.jring.examples.Args;
+import io.jring.examples.TlsFlags;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
 
@@ -24,7 +25,7 @@ public final class HttpServer {
     }
 
     private static void serve(String[] argv) throws Exception {
-        HttpTls tls = HttpTls.fromArgs(argv, hostArgument(argv));
+        TlsFlags tls = TlsFlags.fromArgs(argv, "http/1.1");
         Args args = Args.parse(tls.rest(), ServerConfig.OPTIONS);
         ServerConfig config = ServerConfig.from(args);
         Routes routes = new Routes(config.files());
@@ -43,16 +44,6 @@ public final class HttpServer {
                     + (config.files() == null ? "" : " root=" + config.files().root()) + tls.describe());
             stopped.await();
         }
-    }
-
-    /** The --host value (the self-signed certificate names it), before the shared parser runs. */
-    private static String hostArgument(String[] argv) {
-        for (int i = 0; i + 1 < argv.length; i++) {
-            if (argv[i].equals("--host")) {
-                return argv[i + 1];
-            }
-        }
-        return "127.0.0.1";
     }
 
     private HttpServer() {}
