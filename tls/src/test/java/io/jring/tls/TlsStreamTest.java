@@ -243,4 +243,52 @@ class TlsStreamTest {
             p.server().close().get(20, TimeUnit.SECONDS);
         }
     }
+
+    /** Four threads sending at once: each send's records leave whole, in each thread's order. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void concurrentSendersNeverInterleave(Backend backend) throws Exception {
+        int threads = 4;
+        int perThread = 40;
+        int size = 20_000; // more than one record and more than one block
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            java.util.List<Thread> senders = new java.util.ArrayList<>();
+            java.util.List<CompletableFuture<Void>> sent = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                senders.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        int id = thread * 1000 + i;
+                        byte[] message = new byte[size];
+                        java.nio.ByteBuffer.wrap(message).putInt(id);
+                        java.util.Arrays.fill(message, 4, size, (byte) id);
+                        sent.add(p.client().send(message));
+                    }
+                }));
+            }
+            for (Thread t : senders) {
+                t.join();
+            }
+            byte[] got = Loopback.readAll(p.server(), threads * perThread * size);
+            assertEquals(threads * perThread * size, got.length);
+            int[] next = new int[threads];
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(got);
+            while (in.hasRemaining()) {
+                int id = in.getInt();
+                int thread = id / 1000;
+                assertEquals(next[thread]++, id % 1000, "thread " + thread + "'s sends arrive in its order");
+                for (int k = 4; k < size; k++) {
+                    if (in.get() != (byte) id) {
+                        throw new AssertionError("message " + id + " is interleaved with another at byte " + k);
+                    }
+                }
+            }
+            for (CompletableFuture<Void> f : sent) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
 }
