@@ -92,12 +92,12 @@ final class Loopback implements AutoCloseable {
      * wait in heap buffers), so any block held here was lost by the TLS layer.
      */
     @Override
-    public void close() throws Exception {
+    public void close() {
         listener.close();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (runtime.buffersInUse() != idleBuffers && System.nanoTime() < deadline) {
-                Thread.sleep(10);
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
             }
             assertEquals(idleBuffers, runtime.buffersInUse(), "pooled buffers still held: the TLS layer lost some");
         } finally {

@@ -57,7 +57,7 @@ class TlsJdkPeerTest {
                 byte[] back = new byte[message.length];
                 new DataInputStream(client.getInputStream()).readFully(back);
                 assertEquals(java.util.Arrays.hashCode(message), java.util.Arrays.hashCode(back));
-                client.close(); // close_notify: the echo loop ends and closes its side
+                // leaving the block closes the client (close_notify): the echo loop ends and closes its side
             }
         }
     }
@@ -116,8 +116,8 @@ class TlsJdkPeerTest {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(20, TimeUnit.SECONDS));
                 assertTrue(e.getCause().getMessage().contains("renegotiation"), e.getCause().getMessage());
                 assertTrue(!tls.isOpen());
-                client.close();
-                renegotiate.join(20_000);
+                renegotiate.join(20_000); // the server's close ends the client's renegotiation attempt
+                assertTrue(!renegotiate.isAlive(), "the client was left waiting on a connection the server closed");
             }
         }
     }
