@@ -3,6 +3,7 @@ package io.jring.examples.http;
 import io.jring.IoRuntime;
 import io.jring.Listener;
 import io.jring.examples.Args;
+import io.jring.examples.TlsFlags;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
 
@@ -12,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>./jring example http --port 8080 [--backend io_uring|epoll] [--threads N] [--host 127.0.0.1]
  *     [--root DIR] [--max-body BYTES] [--header-timeout-ms MS] [--body-timeout-ms MS] [--min-body-rate BYTES_PER_S]
- *     [--max-unsent BYTES] [--send-timeout-ms MS]</pre>
+ *     [--max-unsent BYTES] [--send-timeout-ms MS]
+ *     [--tls | --tls-cert CHAIN.pem --tls-key KEY.pem]</pre>
  *
  * Routes: {@code GET /} (Hello, World!), {@code GET /json}, {@code POST /echo}, and files under
  * {@code --root}. Each connection is an {@link HttpConnection} on the loop that accepted it.
@@ -23,14 +25,15 @@ public final class HttpServer {
     }
 
     private static void serve(String[] argv) throws Exception {
-        Args args = Args.parse(argv, ServerConfig.OPTIONS);
+        TlsFlags tls = TlsFlags.fromArgs(argv, "http/1.1");
+        Args args = Args.parse(tls.rest(), ServerConfig.OPTIONS);
         ServerConfig config = ServerConfig.from(args);
         Routes routes = new Routes(config.files());
         InetSocketAddress address = new InetSocketAddress(args.get("host", "127.0.0.1"), args.getInt("port", 8080));
         CountDownLatch stopped = new CountDownLatch(1);
         try (IoRuntime runtime = IoRuntime.open(args.runtimeOptions())) {
             Listener listener = runtime.listen(address);
-            listener.onAccept(connection -> new HttpConnection(connection, config, routes).start());
+            listener.onAccept(connection -> tls.accept(connection, c -> new HttpConnection(c, config, routes).start()));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 listener.close().join();
                 runtime.close(); // closes every connection and waits for the kernel to return their buffers
@@ -38,7 +41,7 @@ public final class HttpServer {
             }));
             System.out.println("http listening on " + listener.localAddress() + " backend=" + runtime.backend()
                     + runtime.fallbackReason().map(r -> " (" + r + ")").orElse("")
-                    + (config.files() == null ? "" : " root=" + config.files().root()));
+                    + (config.files() == null ? "" : " root=" + config.files().root()) + tls.describe());
             stopped.await();
         }
     }

@@ -3,6 +3,7 @@ package io.jring.examples.proxy;
 import io.jring.IoRuntime;
 import io.jring.Listener;
 import io.jring.examples.Args;
+import io.jring.examples.TlsFlags;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -13,7 +14,8 @@ import java.util.concurrent.CountDownLatch;
  * other instead of piling up memory, and an end of stream or a reset on either side is passed on.
  *
  * <pre>./jring example proxy --port 9000 --upstream HOST:PORT [--backend io_uring|epoll] [--threads N]
- *     [--host 127.0.0.1] [--connect-timeout-ms MS] [--idle-timeout-ms MS]</pre>
+ *     [--host 127.0.0.1] [--connect-timeout-ms MS] [--idle-timeout-ms MS]
+ *     [--tls | --tls-cert CHAIN.pem --tls-key KEY.pem]   (terminates TLS: upstream gets plaintext)</pre>
  *
  * Each client becomes a {@link ProxySession}; its two directions are {@link Pump}s.
  */
@@ -23,7 +25,8 @@ public final class ProxyServer {
     }
 
     private static void serve(String[] argv) throws Exception {
-        Args args = Args.parse(argv, "port", "host", "upstream", "backend", "threads", "connect-timeout-ms",
+        TlsFlags tls = TlsFlags.fromArgs(argv); // TLS terminated here; upstream gets plaintext
+        Args args = Args.parse(tls.rest(), "port", "host", "upstream", "backend", "threads", "connect-timeout-ms",
                 "idle-timeout-ms");
         InetSocketAddress upstream = parseUpstream(args.get("upstream", null));
         Duration connectTimeout = positiveMillis(args, "connect-timeout-ms", 10_000);
@@ -32,7 +35,8 @@ public final class ProxyServer {
         CountDownLatch stopped = new CountDownLatch(1);
         try (IoRuntime runtime = IoRuntime.open(args.runtimeOptions())) {
             Listener listener = runtime.listen(address);
-            listener.onAccept(client -> ProxySession.start(client, runtime, upstream, connectTimeout, idleTimeout));
+            listener.onAccept(client -> tls.accept(client,
+                    c -> ProxySession.start(c, runtime, upstream, connectTimeout, idleTimeout)));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 listener.close().join();
                 runtime.close(); // closes both sides of every session; their pumps end quietly
@@ -40,7 +44,7 @@ public final class ProxyServer {
             }));
             System.out.println("proxy listening on " + listener.localAddress() + " upstream="
                     + ProxySession.format(upstream) + " backend=" + runtime.backend()
-                    + runtime.fallbackReason().map(r -> " (" + r + ")").orElse(""));
+                    + runtime.fallbackReason().map(r -> " (" + r + ")").orElse("") + tls.describe());
             stopped.await();
         }
     }

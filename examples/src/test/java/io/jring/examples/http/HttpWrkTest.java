@@ -51,7 +51,7 @@ class HttpWrkTest {
         assertClean(wrk("-t1", "-c4", "-d1s", base + "/data.bin"));
     }
 
-    private static void assertClean(String report) {
+    static void assertClean(String report) {
         Matcher m = Pattern.compile("(\\d+) requests in").matcher(report);
         assertTrue(m.find(), report);
         assertTrue(Long.parseLong(m.group(1)) > 100, report);
@@ -59,7 +59,7 @@ class HttpWrkTest {
         assertFalse(report.contains("Non-2xx"), report);
     }
 
-    private static String wrk(String... args) throws IOException, InterruptedException {
+    static String wrk(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk"));
         command.addAll(List.of(args));
         Process process;

@@ -1,0 +1,294 @@
+package io.jring.tls;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jring.Backend;
+import io.jring.Connection;
+import io.jring.ConnectionClosedException;
+import io.jring.IoBuffer;
+import io.jring.IoRuntimeOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLException;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Data through TLS: bulk echo, half-close, truncation, deadlines and cancel, on both backends. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class TlsStreamTest {
+    static Stream<Arguments> backendsAndProtocols() {
+        return Stream.of(Backend.values()).flatMap(b -> Stream.of(Arguments.of(b, "TLSv1.3"), Arguments.of(b, "TLSv1.2")));
+    }
+
+    /** Echoes every buffer back until end of stream, then closes. */
+    static void echo(Connection c) {
+        c.recv().whenComplete((buffer, error) -> {
+            if (error != null || buffer.isEndOfStream()) {
+                c.close();
+                return;
+            }
+            c.send(buffer).thenRun(() -> echo(c));
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndProtocols")
+    void tenMebibytesEchoedByteExact(Backend backend, String protocol) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer().withProtocols(protocol), "localhost");
+            assertEquals(protocol, p.client().session().getProtocol());
+            echo(p.server());
+            byte[] sent = new byte[10 << 20];
+            new Random(15).nextBytes(sent);
+            CompletableFuture<Void> sending = Loopback.sendAll(p.client(), sent);
+            byte[] back = Loopback.readAll(p.client(), sent.length);
+            sending.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(sent, back);
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** 4 KiB pool blocks: every 16 KiB record arrives in five network blocks and is gathered. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void recordsLargerThanAPoolBlockAreGathered(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend)
+                .withBuffers(4096, 256, 64))) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            echo(p.server());
+            byte[] sent = new byte[1 << 20];
+            new Random(4).nextBytes(sent);
+            // one 64 KiB heap send: its records are full 16 KiB ones, larger than any block
+            CompletableFuture<Void> sending = CompletableFuture.completedFuture(null);
+            for (int off = 0; off < sent.length; off += 64 << 10) {
+                sending = p.client().send(java.util.Arrays.copyOfRange(sent, off, off + (64 << 10)));
+            }
+            byte[] back = Loopback.readAll(p.client(), sent.length);
+            sending.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(sent, back);
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void halfCloseUnderTls13(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            p.client().send("last words".getBytes(StandardCharsets.UTF_8));
+            p.client().shutdownOutput().get(20, TimeUnit.SECONDS);
+            assertEquals("last words", new String(Loopback.readAll(p.server(), Integer.MAX_VALUE), StandardCharsets.UTF_8),
+                    "the server reads up to close_notify, then end of stream");
+            // the client's write side is closed; its read side is not
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> p.client().send("more".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(ConnectionClosedException.class, refused.getCause());
+            p.server().send("an answer after the half-close".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+            p.server().close();
+            assertEquals("an answer after the half-close",
+                    new String(Loopback.readAll(p.client(), Integer.MAX_VALUE), StandardCharsets.UTF_8));
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void underTls12AReceivedCloseNotifyClosesTheWriteSide(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer().withProtocols("TLSv1.2"), "localhost");
+            p.client().shutdownOutput().get(20, TimeUnit.SECONDS);
+            assertTrue(p.server().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS).isEndOfStream());
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> p.server().send("too late".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS));
+            assertTrue(refused.getCause().getMessage().contains("only TLS 1.3 has half-close"),
+                    refused.getCause().getMessage());
+            // the server answered with its own close_notify: the client sees a clean end of stream
+            assertTrue(p.client().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS).isEndOfStream());
+            p.server().close();
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aFinWithoutCloseNotifyIsTruncationNotEndOfStream(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            p.server().send("partial".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+            p.server().transport().shutdownOutput().get(20, TimeUnit.SECONDS); // FIN, no close_notify
+            IoBuffer first = p.client().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS);
+            assertEquals("partial", first.toString(StandardCharsets.UTF_8));
+            first.release();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> p.client().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(SSLException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("truncated"), e.getCause().getMessage());
+            p.server().close();
+            p.client().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aTimedOutOrCancelledReceiveTakesNothing(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            ExecutionException timedOut = assertThrows(ExecutionException.class,
+                    () -> p.client().recv(Duration.ofMillis(100)).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, timedOut.getCause());
+            CompletableFuture<IoBuffer> cancelled = p.client().recv();
+            assertTrue(cancelled.cancel(true));
+            assertThrows(CancellationException.class, () -> cancelled.get(20, TimeUnit.SECONDS));
+            p.server().send("kept".getBytes(StandardCharsets.UTF_8)).get(20, TimeUnit.SECONDS);
+            IoBuffer into = p.client().allocate();
+            into.write("> ".getBytes(StandardCharsets.UTF_8));
+            assertEquals(4, p.client().recv(into, Loopback.WAIT).get(20, TimeUnit.SECONDS));
+            assertEquals("> kept", into.toString(StandardCharsets.UTF_8));
+            into.release();
+            assertThrows(UnsupportedOperationException.class, () -> p.client().recv().complete(IoBuffer.END_OF_STREAM));
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void sendvAndSegmentsArriveInCallOrder(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            IoBuffer a = p.client().allocate().write("a");
+            IoBuffer b = p.client().allocate().write("b");
+            p.client().sendv(a, b);
+            try (var arena = java.lang.foreign.Arena.ofShared()) {
+                var segment = arena.allocateFrom("c", StandardCharsets.US_ASCII); // "c\0"
+                p.client().send(segment.asSlice(0, 1)).get(20, TimeUnit.SECONDS);
+            }
+            p.client().send("d".getBytes(StandardCharsets.UTF_8));
+            p.client().close();
+            assertEquals("abcd", new String(Loopback.readAll(p.server(), Integer.MAX_VALUE), StandardCharsets.UTF_8));
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A send queued behind one that cannot finish (the peer is not reading) is withdrawn; the started one is not. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aQueuedSendIsWithdrawnAStartedOneIsNot(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            byte[] big = new byte[24 << 20]; // more than loopback's socket buffers hold: it waits for the reader
+            new Random(24).nextBytes(big);
+            CompletableFuture<Void> first = p.client().send(big);
+            CompletableFuture<Void> second = p.client().send("withdrawn".getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<Void> third = p.client().send("tail".getBytes(StandardCharsets.UTF_8));
+            // the first plaintext arriving proves the first send's records are being written
+            IoBuffer head = p.server().recv(Loopback.WAIT).get(20, TimeUnit.SECONDS);
+            assertTrue(second.cancel(true), "a send still waiting its turn can be withdrawn");
+            assertTrue(second.isCancelled());
+            assertEquals(false, first.cancel(true), "withdrawing a started send would tear the stream");
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            all.write(head.toByteArray());
+            head.release();
+            all.write(Loopback.readAll(p.server(), big.length + 4 - all.size()));
+            byte[] got = all.toByteArray();
+            first.get(30, TimeUnit.SECONDS);
+            third.get(30, TimeUnit.SECONDS);
+            byte[] expected = java.util.Arrays.copyOf(big, big.length + 4);
+            System.arraycopy("tail".getBytes(StandardCharsets.UTF_8), 0, expected, big.length, 4);
+            assertArrayEquals(expected, got);
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void waitingOnTheLoopThreadThrowsInsteadOfDeadlocking(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            CompletableFuture<Throwable> seen = new CompletableFuture<>();
+            CompletableFuture<CompletableFuture<IoBuffer>> queued = new CompletableFuture<>();
+            p.server().executor().execute(() -> {
+                try {
+                    CompletableFuture<IoBuffer> recv = p.server().recv();
+                    queued.complete(recv);
+                    recv.join(); // nothing has arrived: waiting here would hang the loop forever
+                    seen.complete(null);
+                } catch (Throwable t) {
+                    seen.complete(t);
+                }
+            });
+            Throwable t = seen.get(20, TimeUnit.SECONDS);
+            assertInstanceOf(IllegalStateException.class, t);
+            assertTrue(t.getMessage().contains("deadlock"), t.getMessage());
+            p.client().send("x".getBytes(StandardCharsets.UTF_8));
+            IoBuffer x = queued.get(20, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS);
+            assertEquals("x", x.toString(StandardCharsets.UTF_8), "the recv queued there got the byte");
+            x.release();
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Four threads sending at once: each send's records leave whole, in each thread's order. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void concurrentSendersNeverInterleave(Backend backend) throws Exception {
+        int threads = 4;
+        int perThread = 40;
+        int size = 20_000; // more than one record and more than one block
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            java.util.List<Thread> senders = new java.util.ArrayList<>();
+            java.util.List<CompletableFuture<Void>> sent = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                senders.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        int id = thread * 1000 + i;
+                        byte[] message = new byte[size];
+                        java.nio.ByteBuffer.wrap(message).putInt(id);
+                        java.util.Arrays.fill(message, 4, size, (byte) id);
+                        sent.add(p.client().send(message));
+                    }
+                }));
+            }
+            for (Thread t : senders) {
+                t.join();
+            }
+            byte[] got = Loopback.readAll(p.server(), threads * perThread * size);
+            assertEquals(threads * perThread * size, got.length);
+            int[] next = new int[threads];
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(got);
+            while (in.hasRemaining()) {
+                int id = in.getInt();
+                int thread = id / 1000;
+                assertEquals(next[thread]++, id % 1000, "thread " + thread + "'s sends arrive in its order");
+                for (int k = 4; k < size; k++) {
+                    if (in.get() != (byte) id) {
+                        throw new AssertionError("message " + id + " is interleaved with another at byte " + k);
+                    }
+                }
+            }
+            for (CompletableFuture<Void> f : sent) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+}
