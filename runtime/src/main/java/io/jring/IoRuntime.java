@@ -154,7 +154,8 @@ public final class IoRuntime implements AutoCloseable {
 
     /** The driver line of each loop: flags, buffers, features. */
     public List<String> describeLoops() {
-        return loops.stream().map(loop -> loop.index() + ": " + loop.driver().describe()).toList();
+        return loops.stream().map(loop -> loop.index() + ": " + loop.driver().describe()
+                + (loop.refusedMultishotRecvmsg() ? " (the kernel refused multishot recvmsg)" : "")).toList();
     }
 
     public int threads() {

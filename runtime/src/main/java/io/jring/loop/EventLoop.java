@@ -45,7 +45,7 @@ public final class EventLoop implements OpContext, Executor {
     private volatile BufferPool datagramPool;
     private BufferMemory bufferMemory;
     /** Loop thread only: the kernel answered EINVAL to a multishot recvmsg once. */
-    private boolean multishotRecvmsgRefused;
+    private volatile boolean multishotRecvmsgRefused;
     private volatile boolean shutdownRequested;
     /** Set once the loop has stopped for good; {@link #execute} then runs tasks on the caller's thread. */
     private volatile boolean stopped;
@@ -377,6 +377,11 @@ public final class EventLoop implements OpContext, Executor {
     @Override
     public boolean recvmsgInRing() {
         return driver.recvmsgInRing();
+    }
+
+    /** Whether the kernel refused a multishot recvmsg on this loop (for describe and doctor). */
+    public boolean refusedMultishotRecvmsg() {
+        return multishotRecvmsgRefused;
     }
 
     @Override
