@@ -164,7 +164,8 @@ public final class IoRuntime implements AutoCloseable {
 
     /** {@return the driver line of each loop: ring flags and sizes, buffers, features} */
     public List<String> describeLoops() {
-        return loops.stream().map(loop -> loop.index() + ": " + loop.driver().describe()).toList();
+        return loops.stream().map(loop -> loop.index() + ": " + loop.driver().describe()
+                + (loop.refusedMultishotRecvmsg() ? " (the kernel refused multishot recvmsg)" : "")).toList();
     }
 
     /** {@return the number of loops, each one thread} */
@@ -209,6 +210,35 @@ public final class IoRuntime implements AutoCloseable {
     }
 
     /**
+     * {@link #bindDatagram(InetSocketAddress, DatagramOptions)} with {@link DatagramOptions#DEFAULT}.
+     *
+     * @param address where to bind; port 0 lets the kernel pick one
+     * @return the endpoint
+     * @throws IOException socket, setsockopt or bind failed, naming the call and the errno
+     */
+    public DatagramEndpoint bindDatagram(InetSocketAddress address) throws IOException {
+        return bindDatagram(address, DatagramOptions.DEFAULT);
+    }
+
+    /**
+     * Binds a UDP socket (port 0: the kernel picks one, see {@link DatagramEndpoint#localAddress()})
+     * on the next loop (round robin). The first endpoint on a loop maps that loop's datagram
+     * buffers (1088 KiB: each holds the largest datagram), counted against
+     * {@link IoRuntimeOptions#maxBufferMemory()}.
+     *
+     * @param address where to bind; port 0 lets the kernel pick one
+     * @param options SO_BROADCAST, SO_REUSEADDR and buffer sizes, set before bind
+     * @return the endpoint
+     * @throws IOException                  socket, setsockopt or bind failed (EADDRINUSE, EACCES...)
+     * @throws BufferPoolExhaustedException the buffer memory cap leaves no room for the loop's datagram buffers
+     */
+    public DatagramEndpoint bindDatagram(InetSocketAddress address, DatagramOptions options) throws IOException {
+        ensureOpen();
+        EventLoop loop = loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
+        return io.jring.loop.UdpEndpoint.open(loop, address, options);
+    }
+
+    /**
      * Connects from the next loop (round robin); TCP_NODELAY is set on the connection.
      *
      * @param address the server
@@ -232,7 +262,21 @@ public final class IoRuntime implements AutoCloseable {
 
     /** {@return pooled blocks held by users, operations and the kernel, over all loops (for tests and monitoring)} */
     public int buffersInUse() {
-        return loops.stream().mapToInt(loop -> loop.pool() == null ? 0 : loop.pool().inUse()).sum();
+        return allPools().stream().mapToInt(BufferPool::inUse).sum();
+    }
+
+    /** Every loop's pool, and its datagram pool where one was made. */
+    private List<BufferPool> allPools() {
+        List<BufferPool> pools = new ArrayList<>();
+        for (EventLoop loop : loops) {
+            if (loop.pool() != null) {
+                pools.add(loop.pool());
+            }
+            if (loop.datagramPoolIfMade() != null) {
+                pools.add(loop.datagramPoolIfMade());
+            }
+        }
+        return pools;
     }
 
     /**
@@ -319,7 +363,7 @@ public final class IoRuntime implements AutoCloseable {
         if (held == 0) {
             return;
         }
-        List<BufferPool> pools = loops.stream().map(EventLoop::pool).filter(java.util.Objects::nonNull).toList();
+        List<BufferPool> pools = allPools();
         List<Throwable> sites = LeakTracker.stillHeld(pools);
         StringBuilder message = new StringBuilder("IoRuntime closed with ").append(held)
                 .append(" buffer(s) never released; their memory is freed now and any use of them fails.");

@@ -80,6 +80,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("datagrams (UDP)")
+    class Datagrams extends DatagramContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("buffer ownership")
     class Ownership extends OwnershipContract {
         @Override

@@ -3,6 +3,7 @@ package io.jring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 
 /** The runtime suite ({@link RuntimeContract} and every topic nested in it) on io_uring. */
@@ -34,5 +35,20 @@ class UringRuntimeTest extends RuntimeContract {
         assertTrue(line.contains("io_uring") && line.contains("provided-buffers"), line);
         String expected = IoRuntimeOptions.defaults().multishotRecv() ? "recv=multishot" : "recv=single-shot";
         assertTrue(line.contains(expected), () -> "expected " + expected + " in: " + line);
+    }
+
+    /** Datagrams follow the same switch: multishot RECVMSG, or one RECVMSG per receive. */
+    @Test
+    void datagramReceivesUseTheRecvModeToo() throws Exception {
+        IoRuntime runtime = open(1);
+        DatagramEndpoint endpoint = runtime.bindDatagram(new InetSocketAddress("127.0.0.1", 0));
+        try (java.net.DatagramSocket peer = new java.net.DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            peer.send(new java.net.DatagramPacket(new byte[] {1}, 1, endpoint.localAddress()));
+            Await.get(endpoint.recv()).release();
+        }
+        String line = runtime.describeLoops().getFirst();
+        String expected = IoRuntimeOptions.defaults().multishotRecv() ? "recvmsg=multishot" : "recvmsg=single-shot";
+        assertTrue(line.contains(expected), () -> "expected " + expected + " in: " + line);
+        Await.get(endpoint.close());
     }
 }

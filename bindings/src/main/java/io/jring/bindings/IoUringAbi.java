@@ -89,6 +89,18 @@ public final class IoUringAbi {
             MemoryLayout.sequenceLayout(3, JAVA_INT).withName("resv2"))
             .withName("io_uring_probe");
 
+    /**
+     * {@code struct io_uring_recvmsg_out}: what a multishot RECVMSG writes at the start of each
+     * provided buffer, followed by the name ({@code msg_namelen} bytes of the submitted msghdr),
+     * the control data ({@code msg_controllen}) and the payload.
+     */
+    public static final StructLayout RECVMSG_OUT = MemoryLayout.structLayout(
+            JAVA_INT.withName("namelen"),
+            JAVA_INT.withName("controllen"),
+            JAVA_INT.withName("payloadlen"),
+            JAVA_INT.withName("flags"))
+            .withName("io_uring_recvmsg_out");
+
     /** {@code struct io_uring_buf}: one slot of a provided-buffer ring. */
     public static final StructLayout BUF = MemoryLayout.structLayout(
             JAVA_LONG.withName("addr"),
@@ -145,6 +157,10 @@ public final class IoUringAbi {
     public static final long PROBE_LAST_OP = PROBE.byteOffset(groupElement("last_op"));
     public static final long PROBE_OPS_LEN = PROBE.byteOffset(groupElement("ops_len"));
     public static final long PROBE_OP_FLAGS = PROBE_OP.byteOffset(groupElement("flags"));
+
+    public static final long RECVMSG_OUT_NAMELEN = RECVMSG_OUT.byteOffset(groupElement("namelen"));
+    public static final long RECVMSG_OUT_PAYLOADLEN = RECVMSG_OUT.byteOffset(groupElement("payloadlen"));
+    public static final long RECVMSG_OUT_FLAGS = RECVMSG_OUT.byteOffset(groupElement("flags"));
 
     public static final long BUF_SIZE = BUF.byteSize();
     public static final long BUF_ADDR = BUF.byteOffset(groupElement("addr"));

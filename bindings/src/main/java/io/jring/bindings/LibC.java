@@ -44,6 +44,7 @@ public final class LibC {
     private static final MethodHandle GETRLIMIT = errnoCall("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SETRLIMIT = errnoCall("setrlimit", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle SENDMSG = errnoCall("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    private static final MethodHandle RECVMSG = errnoCall("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     // The pointer mmap returns is taken as a long: MAP_FAILED is (void *) -1, which result() turns into -errno.
     private static final MethodHandle MMAP = errnoCall("mmap", JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
     private static final MethodHandle MUNMAP = errnoCall("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
@@ -177,6 +178,13 @@ public final class LibC {
     public static long sendmsg(int fd, MemorySegment msg, int flags) {
         try {
             return Native.result((long) SENDMSG.invokeExact(Native.callState(), fd, msg, flags));
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** {@code msg} is a {@link SocketLayouts#MSGHDR}; the kernel writes the sender into its name. */
+    public static long recvmsg(int fd, MemorySegment msg, int flags) {
+        try {
+            return Native.result((long) RECVMSG.invokeExact(Native.callState(), fd, msg, flags));
         } catch (Throwable t) { throw rethrow(t); }
     }
 

@@ -10,6 +10,7 @@ public final class Linux {
     public static final int AF_INET6 = 10;
 
     public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
     public static final int SOCK_NONBLOCK = 0x800;
     public static final int SOCK_CLOEXEC = 0x80000;
 
@@ -18,6 +19,7 @@ public final class Linux {
     public static final int SO_ERROR = 4;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
+    public static final int SO_BROADCAST = 6;
     public static final int SO_KEEPALIVE = 9;
     public static final int SO_LINGER = 13;
     public static final int SO_REUSEPORT = 15;
@@ -27,6 +29,10 @@ public final class Linux {
     public static final int IPPROTO_IPV6 = 41;
     public static final int TCP_NODELAY = 1;
     public static final int IP_TOS = 1;
+    public static final int IP_MULTICAST_TTL = 33;
+    public static final int IP_MULTICAST_LOOP = 34;
+    public static final int IPV6_MULTICAST_HOPS = 18;
+    public static final int IPV6_MULTICAST_LOOP = 19;
     public static final int IPV6_V6ONLY = 26;
     public static final int IPV6_TCLASS = 67;
 
@@ -37,6 +43,8 @@ public final class Linux {
     public static final int MSG_NOSIGNAL = 0x4000;
     public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_WAITALL = 0x100;
+    /** recvmsg: return a datagram's real length even when it did not fit; msg_flags: it did not fit. */
+    public static final int MSG_TRUNC = 0x20;
 
     public static final int EPOLL_CLOEXEC = 0x80000;
     public static final int EPOLL_CTL_ADD = 1;

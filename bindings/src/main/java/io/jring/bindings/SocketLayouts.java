@@ -81,8 +81,11 @@ public final class SocketLayouts {
     public static final long SIN6_SCOPE_ID = SOCKADDR_IN6.byteOffset(groupElement("sin6_scope_id"));
     public static final long IOV_BASE = IOVEC.byteOffset(groupElement("iov_base"));
     public static final long IOV_LEN = IOVEC.byteOffset(groupElement("iov_len"));
+    public static final long MSG_NAME = MSGHDR.byteOffset(groupElement("msg_name"));
+    public static final long MSG_NAMELEN = MSGHDR.byteOffset(groupElement("msg_namelen"));
     public static final long MSG_IOV = MSGHDR.byteOffset(groupElement("msg_iov"));
     public static final long MSG_IOVLEN = MSGHDR.byteOffset(groupElement("msg_iovlen"));
+    public static final long MSG_FLAGS = MSGHDR.byteOffset(groupElement("msg_flags"));
     public static final long TV_SEC = KERNEL_TIMESPEC.byteOffset(groupElement("tv_sec"));
     public static final long TV_NSEC = KERNEL_TIMESPEC.byteOffset(groupElement("tv_nsec"));
     public static final long EPOLL_EVENTS = EPOLL_EVENT.byteOffset(groupElement("events"));

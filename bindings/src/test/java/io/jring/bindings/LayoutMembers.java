@@ -19,7 +19,7 @@ final class LayoutMembers {
             IoUringAbi.SQE, IoUringAbi.CQE, IoUringAbi.PARAMS,
             IoUringAbi.SQRING_OFFSETS, IoUringAbi.CQRING_OFFSETS,
             IoUringAbi.PROBE, IoUringAbi.PROBE_OP, IoUringAbi.BUF, IoUringAbi.BUF_REG,
-            IoUringAbi.GETEVENTS_ARG,
+            IoUringAbi.GETEVENTS_ARG, IoUringAbi.RECVMSG_OUT,
             LibUringLayouts.RING, LibUringLayouts.SQ, LibUringLayouts.CQ,
             SocketLayouts.SOCKADDR_IN, SocketLayouts.SOCKADDR_IN6, SocketLayouts.IOVEC,
             SocketLayouts.KERNEL_TIMESPEC, SocketLayouts.EPOLL_EVENT, SocketLayouts.RLIMIT,

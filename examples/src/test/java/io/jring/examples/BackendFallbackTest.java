@@ -60,6 +60,15 @@ class BackendFallbackTest {
         assertDoctorSays(properties, Map.of(), "backend: epoll (reason: kernel lacks io_uring ops RECV)");
     }
 
+    /** doctor tries multishot RECVMSG with a real datagram; hidden, the loop polls and then reads. */
+    @Test
+    void doctorSaysWhetherMultishotRecvmsgWorks() throws Exception {
+        assertDoctorSays(List.of(), Map.of(), "recvmsg multishot: supported (a loopback datagram came through it)");
+        assertDoctorSays(List.of("jring.probe.hideOps=RECVMSG"), Map.of(),
+                "recvmsg multishot: not used (RECVMSG hidden: poll, then recvmsg on the loop thread)");
+        assertDoctorSays(List.of(), Map.of("JRING_BACKEND", "epoll"), "recvmsg multishot: not used (epoll");
+    }
+
     @Test
     void requiredUringMakesTheFallbackAnError() throws Exception {
         List<String> properties = List.of("jring.liburing=liburing-does-not-exist.so.2");

@@ -68,11 +68,25 @@ public final class BufferPool implements AutoCloseable {
 
     /** A pool whose growth counts against {@code memory}; its core is mapped whatever the cap. */
     public BufferPool(int blockSize, int blocksPerSlab, BufferMemory memory, long idleNanos) {
+        this(blockSize, blocksPerSlab, memory, idleNanos, false);
+    }
+
+    /**
+     * A loop's pool for datagrams: blocks of any multiple of 4 KiB (a 64 KiB datagram plus the
+     * kernel's header does not fit a power of two without wasting half), made when a loop first
+     * binds a datagram socket, so its core counts against the cap like any growth and is
+     * refused at it ({@link BufferPoolExhaustedException}).
+     */
+    public static BufferPool forDatagrams(int blockSize, int blocksPerSlab, BufferMemory memory, long idleNanos) {
+        return new BufferPool(blockSize, blocksPerSlab, memory, idleNanos, true);
+    }
+
+    private BufferPool(int blockSize, int blocksPerSlab, BufferMemory memory, long idleNanos, boolean coreUnderCap) {
         // What a buffer needs is loaded now, not at the first buffer, which may come when the
         // process has no descriptor left to read a class file with (EMFILE; see LeakTracker.preload).
         LeakTracker.preload();
         IoBuffer.END_OF_STREAM.isEndOfStream(); // initialises IoBuffer, which installs Buffers' access
-        if (blockSize < 64 || Integer.bitCount(blockSize) != 1) {
+        if (coreUnderCap ? blockSize <= 0 || blockSize % 4096 != 0 : blockSize < 64 || Integer.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("bufferSize must be a power of two >= 64, got " + blockSize);
         }
         if (blocksPerSlab < 1) {
@@ -83,7 +97,14 @@ public final class BufferPool implements AutoCloseable {
         this.memory = memory;
         this.idleNanos = idleNanos;
         long bytes = (long) blockSize * blocksPerSlab;
-        memory.reserveAnyway(bytes); // the loop cannot run without it
+        if (!coreUnderCap) {
+            memory.reserveAnyway(bytes); // the loop cannot run without it
+        } else if (!memory.tryReserve(bytes)) {
+            throw new BufferPoolExhaustedException("buffer memory cap reached: the first " + size(bytes)
+                    + " of datagram buffers on this loop would take the runtime's buffers from " + size(memory.mapped())
+                    + " to " + size(memory.mapped() + bytes) + ", over its cap of " + size(memory.max())
+                    + " (raise it with IoRuntimeOptions.withMaxBufferMemory or -Djring.buffers.maxMemory)");
+        }
         this.core = place(0, map(0, blocksPerSlab, bytes));
     }
 

@@ -43,6 +43,11 @@ public final class EventLoop implements OpContext, Executor {
     private final Set<Op<?>> submitted = Invariants.ENABLED ? java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()) : null;
     private volatile Driver driver;
     private volatile BufferPool pool;
+    /** Buffers that hold a whole datagram, made when a datagram socket first uses this loop. */
+    private volatile BufferPool datagramPool;
+    private BufferMemory bufferMemory;
+    /** Loop thread only: the kernel answered EINVAL to a multishot recvmsg once. */
+    private volatile boolean multishotRecvmsgRefused;
     private volatile boolean shutdownRequested;
     /** Set once the loop has stopped for good; {@link #execute} then runs tasks on the caller's thread. */
     private volatile boolean stopped;
@@ -194,6 +199,7 @@ public final class EventLoop implements OpContext, Executor {
     private void run(DriverFactory factory, DriverSettings settings, int bufferSize, int buffersPerLoop,
                      BufferMemory bufferMemory) {
         kernelThreadId = KernelWait.currentThreadId();
+        this.bufferMemory = bufferMemory;
         try {
             pool = new BufferPool(bufferSize, buffersPerLoop, bufferMemory, BufferPool.DEFAULT_IDLE_NANOS);
             // A slab released on another thread may become idle while this loop sleeps without a
@@ -231,6 +237,10 @@ public final class EventLoop implements OpContext, Executor {
         }
         driverOpen = false;
         driver.close();
+        BufferPool datagrams = datagramPool;
+        if (datagrams != null) {
+            reclaim.alsoFree(datagrams); // its buffers may be on another loop's socket too
+        }
         reclaim.loopStopped(pool); // freed once every loop has stopped
         stopped = true;
         runTasks(); // queued between the loop's last look and now
@@ -256,6 +266,10 @@ public final class EventLoop implements OpContext, Executor {
             driver.poll(tasks.isEmpty() ? earliest(deadlines.nanosToNext(now), pool.nanosToTrim(now)) : 0);
             expireDeadlines();
             pool.trimIdle(System.nanoTime()); // grown slabs idle long enough go back to the system
+            BufferPool datagrams = datagramPool;
+            if (datagrams != null) {
+                datagrams.trimIdle(System.nanoTime());
+            }
         }
     }
 
@@ -350,6 +364,66 @@ public final class EventLoop implements OpContext, Executor {
     @Override
     public boolean fixedBuffersRegistered() {
         return driver.fixedBuffersRegistered();
+    }
+
+    /** A datagram buffer: 64 KiB for the largest UDP payload (65,527 bytes over IPv6) plus the kernel's header and name. */
+    public static final int DATAGRAM_BLOCK_SIZE = 64 * 1024 + 4096;
+    /** Datagram blocks in the pool's first slab (1088 KiB): the provided ring's share and a few for single receives and sends. */
+    static final int DATAGRAM_BLOCKS_PER_SLAB = 16;
+
+    @Override
+    public BufferPool datagramPool() {
+        BufferPool datagrams = datagramPool;
+        if (datagrams == null) {
+            synchronized (this) {
+                datagrams = datagramPool;
+                if (datagrams == null) {
+                    datagrams = BufferPool.forDatagrams(DATAGRAM_BLOCK_SIZE, DATAGRAM_BLOCKS_PER_SLAB, bufferMemory,
+                            BufferPool.DEFAULT_IDLE_NANOS);
+                    datagrams.onSlabIdle(() -> {
+                        if (!inLoop()) {
+                            execute(() -> {}); // the loop times the slab's release
+                        }
+                    });
+                    datagramPool = datagrams;
+                }
+            }
+        }
+        return datagrams;
+    }
+
+    /** The datagram pool if one was made, else null (for counts). */
+    public BufferPool datagramPoolIfMade() {
+        return datagramPool;
+    }
+
+    @Override
+    public int datagramBufferGroup() {
+        return multishotRecvmsgRefused ? -1 : driver.datagramBufferGroup(datagramPool());
+    }
+
+    @Override
+    public IoBuffer takeDatagramBuffer(int bid) {
+        return driver.takeDatagramBuffer(bid);
+    }
+
+    @Override
+    public boolean recvmsgInRing() {
+        return driver.recvmsgInRing();
+    }
+
+    /** Whether the kernel refused a multishot recvmsg on this loop (for describe and doctor). */
+    public boolean refusedMultishotRecvmsg() {
+        return multishotRecvmsgRefused;
+    }
+
+    @Override
+    public void multishotRecvmsgRefused() {
+        if (!multishotRecvmsgRefused) {
+            multishotRecvmsgRefused = true;
+            System.getLogger("io.jring").log(System.Logger.Level.INFO, "loop " + index
+                    + ": the kernel refused multishot recvmsg (before Linux 6.0); one recvmsg per receive from now on");
+        }
     }
 
     @Override

@@ -17,6 +17,11 @@ public final class PoolReclaim {
         this.running = loops;
     }
 
+    /** Another pool of a loop that is stopping (its datagram pool), freed with the rest. */
+    synchronized void alsoFree(BufferPool pool) {
+        stoppedPools.add(pool);
+    }
+
     /** A loop stopped; {@code pool} is null when it must stay allocated (the loop crashed). */
     synchronized void loopStopped(BufferPool pool) {
         if (pool != null) {

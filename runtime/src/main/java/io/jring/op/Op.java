@@ -113,6 +113,14 @@ public abstract class Op<T> extends RuntimeFuture<T> {
         return fd;
     }
 
+    /**
+     * The provided-buffer group this op's CQEs take buffers from (io_uring), so a driver that
+     * must give back a buffer whose op failed returns it to the right ring.
+     */
+    public int bufferGroup() {
+        return 0;
+    }
+
     // ---- completion form -------------------------------------------------------------------
 
     /** Fills the SQE for the (next) submission. */

@@ -31,6 +31,32 @@ public interface OpContext {
     /** The kernel refused a multishot recv (EINVAL: older than 6.0): single-shot from now on. */
     void multishotRecvRefused();
 
+    /**
+     * The loop's pool of datagram buffers (each holds the largest UDP datagram), made at the
+     * first call; throws {@link io.jring.BufferPoolExhaustedException} if the cap refuses it.
+     */
+    default BufferPool datagramPool() {
+        throw new UnsupportedOperationException("no datagram pool here");
+    }
+
+    /** The provided-buffer group of datagram buffers for multishot recvmsg, or -1 (see {@code Driver}). */
+    default int datagramBufferGroup() {
+        return -1;
+    }
+
+    /** The datagram buffer {@code bid} the kernel filled, now the op's. */
+    default IoBuffer takeDatagramBuffer(int bid) {
+        throw new UnsupportedOperationException("no datagram buffer ring here");
+    }
+
+    /** Whether recvmsg may be queued to the kernel (io_uring RECVMSG, not hidden). */
+    default boolean recvmsgInRing() {
+        return false;
+    }
+
+    /** The kernel refused a multishot recvmsg (EINVAL: older than 6.0): one recvmsg per receive from now on. */
+    default void multishotRecvmsgRefused() {}
+
     /** Turns an accepted or connected socket into a connection owned by this loop. */
     io.jring.Connection adopt(int fd);
 

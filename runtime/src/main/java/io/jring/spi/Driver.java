@@ -2,6 +2,7 @@ package io.jring.spi;
 
 import io.jring.Backend;
 import io.jring.IoBuffer;
+import io.jring.loop.BufferPool;
 import io.jring.op.Op;
 
 /**
@@ -55,6 +56,30 @@ public interface Driver {
     /** Takes provided buffer {@code bid}, filled by the kernel with {@code length} bytes. */
     default IoBuffer takeProvidedBuffer(int bid, int length) {
         throw new UnsupportedOperationException("no provided buffers in " + backend());
+    }
+
+    /**
+     * The provided-buffer group multishot recvmsg selects datagram buffers from, lending the
+     * first blocks of {@code datagramPool} to the kernel at the first call (loop thread); -1 when
+     * datagrams are received one recvmsg at a time (epoll, no provided-buffer rings, multishot
+     * recv turned off, RECVMSG hidden, or the kernel refused the ring).
+     */
+    default int datagramBufferGroup(BufferPool datagramPool) {
+        return -1;
+    }
+
+    /** Takes datagram buffer {@code bid}, which the kernel filled (header, name and payload). */
+    default IoBuffer takeDatagramBuffer(int bid) {
+        throw new UnsupportedOperationException("no datagram buffer ring in " + backend());
+    }
+
+    /**
+     * Whether recvmsg can be queued to the kernel (io_uring's RECVMSG); false on epoll, and on
+     * io_uring with RECVMSG hidden ({@code -Djring.probe.hideOps=RECVMSG}), where a datagram
+     * receive waits for readability and then calls recvmsg itself.
+     */
+    default boolean recvmsgInRing() {
+        return false;
     }
 
     default boolean fixedBuffersRegistered() {

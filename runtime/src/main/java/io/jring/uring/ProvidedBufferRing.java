@@ -23,18 +23,23 @@ import java.util.BitSet;
  * waiting in recv hold no memory at all. Buffer ids are pool block indexes.
  */
 final class ProvidedBufferRing {
+    /** The stream pool's group, for recv. */
     static final int GROUP = 0;
+    /** The datagram pool's group, for multishot recvmsg: buffers big enough for any UDP datagram. */
+    static final int DATAGRAM_GROUP = 1;
     private static final VarHandle SHORT = ValueLayout.JAVA_SHORT.varHandle();
 
     private final MemorySegment ringStruct;
     private final MemorySegment slots;
     private final BufferPool pool;
     private final int entries;
+    private final int group;
     private final BitSet lent = new BitSet();
     private int tail;
     private int held;
 
-    private ProvidedBufferRing(MemorySegment ringStruct, MemorySegment slots, BufferPool pool, int entries) {
+    private ProvidedBufferRing(MemorySegment ringStruct, MemorySegment slots, BufferPool pool, int entries, int group) {
+        this.group = group;
         this.ringStruct = ringStruct;
         this.slots = slots;
         this.pool = pool;
@@ -43,17 +48,23 @@ final class ProvidedBufferRing {
 
     /** Registers a ring of {@code entries} slots; returns null with {@code why[0]} set if the kernel refuses. */
     static ProvidedBufferRing register(Arena arena, MemorySegment ring, BufferPool pool, int entries, String[] why) {
+        return register(arena, ring, pool, entries, why, GROUP);
+    }
+
+    /** The same, for group {@code group}. */
+    static ProvidedBufferRing register(Arena arena, MemorySegment ring, BufferPool pool, int entries, String[] why,
+                                       int group) {
         MemorySegment slots = arena.allocate(BUF_SIZE * entries, 4096);
         MemorySegment reg = arena.allocate(IoUringAbi.BUF_REG);
         reg.set(ValueLayout.JAVA_LONG, IoUringAbi.BUF_REG_RING_ADDR, slots.address());
         reg.set(ValueLayout.JAVA_INT, IoUringAbi.BUF_REG_RING_ENTRIES, entries);
-        reg.set(ValueLayout.JAVA_SHORT, IoUringAbi.BUF_REG_BGID, (short) GROUP);
+        reg.set(ValueLayout.JAVA_SHORT, IoUringAbi.BUF_REG_BGID, (short) group);
         int res = LibUring.registerBufRing(ring, reg, 0);
         if (res < 0) {
             why[0] = "io_uring_register_buf_ring: " + Errno.name(res);
             return null;
         }
-        ProvidedBufferRing r = new ProvidedBufferRing(ring, slots, pool, entries);
+        ProvidedBufferRing r = new ProvidedBufferRing(ring, slots, pool, entries, group);
         r.refill();
         return r;
     }
@@ -113,7 +124,7 @@ final class ProvidedBufferRing {
 
     /** Unregisters and gives every block still lent back to the pool (no recv may be in flight). */
     void close() {
-        LibUring.unregisterBufRing(ringStruct, GROUP);
+        LibUring.unregisterBufRing(ringStruct, group);
         for (int bid = lent.nextSetBit(0); bid >= 0; bid = lent.nextSetBit(bid + 1)) {
             pool.recycle(bid);
         }

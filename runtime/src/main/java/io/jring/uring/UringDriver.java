@@ -62,6 +62,13 @@ public final class UringDriver implements Driver {
     private final String providedBuffersNote;
     private final boolean fixedBuffers;
     private final boolean multishotRecv;
+    /** RECVMSG hidden by {@code -Djring.probe.hideOps}: datagrams are read after a POLL_ADD. */
+    private final boolean recvmsgHidden;
+    /** Whether multishot may be used at all (the multishot-recv setting, off in some tests). */
+    private final boolean multishotAllowed;
+    /** The datagram pool's provided-buffer ring, registered when a datagram socket first receives. */
+    private ProvidedBufferRing datagramBuffers;
+    private String datagramNote = "not yet used";
     private final String fixedBuffersNote;
     private final int wakeFd;
     private final MemorySegment wakeReadBuffer;
@@ -98,6 +105,8 @@ public final class UringDriver implements Driver {
         this.providedBuffers = ProvidedBufferRing.register(arena, ring.struct, pool, settings.providedBuffers(), why);
         this.providedBuffersNote = providedBuffers != null ? settings.providedBuffers() + " buffers" : "off (" + why[0] + ")";
         this.multishotRecv = providedBuffers != null && settings.multishotRecv(); // it picks from that ring
+        this.multishotAllowed = settings.multishotRecv();
+        this.recvmsgHidden = UringProbe.hiddenOps().contains(IoUringConstants.IORING_OP_RECVMSG);
 
         boolean registered = false;
         String note = "off (disabled by options)";
@@ -276,6 +285,9 @@ public final class UringDriver implements Driver {
         if (providedBuffers != null) {
             providedBuffers.refill();
         }
+        if (datagramBuffers != null) {
+            datagramBuffers.refill();
+        }
         flushHeld();
         if (!held.isEmpty()) {
             waitNanos = 0; // room comes from reaping, not from waiting
@@ -368,7 +380,7 @@ public final class UringDriver implements Driver {
             next = op.complete(res, flags);
         } catch (Throwable t) {
             if (res > 0 && (flags & IORING_CQE_F_BUFFER) != 0) {
-                providedBuffers.giveBackIfLent(flags >>> IORING_CQE_BUFFER_SHIFT); // if complete never took it
+                ringOf(op).giveBackIfLent(flags >>> IORING_CQE_BUFFER_SHIFT); // if complete never took it
             }
             failed(op, t, "complete", (flags & IORING_CQE_F_MORE) != 0);
             return;
@@ -409,7 +421,7 @@ public final class UringDriver implements Driver {
     /** A CQE of an op that failed while armed: give back the buffer it carries; the last one ends the op. */
     private void drain(Op<?> op, int flags) {
         if ((flags & IORING_CQE_F_BUFFER) != 0) {
-            providedBuffers.giveBackIfLent(flags >>> IORING_CQE_BUFFER_SHIFT);
+            ringOf(op).giveBackIfLent(flags >>> IORING_CQE_BUFFER_SHIFT);
         }
         if ((flags & IORING_CQE_F_MORE) == 0) {
             end(op, true);
@@ -540,6 +552,52 @@ public final class UringDriver implements Driver {
         return providedBuffers.take(bid, length);
     }
 
+    /** The ring whose buffer the op's CQE carries. */
+    private ProvidedBufferRing ringOf(Op<?> op) {
+        return op.bufferGroup() == ProvidedBufferRing.DATAGRAM_GROUP ? datagramBuffers : providedBuffers;
+    }
+
+    /**
+     * Lends the datagram pool's first blocks to a ring of their own (group 1): its buffers hold a
+     * whole datagram with the kernel's header, where the stream ring's 16 KiB blocks would cut
+     * one short. Made at the first datagram receive, so a loop without UDP maps nothing for it.
+     */
+    @Override
+    public int datagramBufferGroup(BufferPool datagramPool) {
+        if (datagramBuffers != null) {
+            return ProvidedBufferRing.DATAGRAM_GROUP;
+        }
+        if (!datagramNote.equals("not yet used")) {
+            return -1; // decided already
+        }
+        if (recvmsgHidden) {
+            datagramNote = "poll+recvmsg (RECVMSG hidden)";
+        } else if (!multishotAllowed) {
+            datagramNote = "single-shot";
+        } else if (providedBuffers == null) {
+            datagramNote = "single-shot (no provided-buffer rings)";
+        } else {
+            String[] why = new String[1];
+            datagramBuffers = ProvidedBufferRing.register(arena, ring.struct, datagramPool, DATAGRAM_RING_ENTRIES, why,
+                    ProvidedBufferRing.DATAGRAM_GROUP);
+            datagramNote = datagramBuffers != null ? "multishot" : "single-shot (" + why[0] + ")";
+        }
+        return datagramBuffers != null ? ProvidedBufferRing.DATAGRAM_GROUP : -1;
+    }
+
+    /** Datagram buffers lent to the kernel per loop: a burst's worth, of the pool's first slab. */
+    public static final int DATAGRAM_RING_ENTRIES = 8;
+
+    @Override
+    public IoBuffer takeDatagramBuffer(int bid) {
+        return datagramBuffers.take(bid, 0);
+    }
+
+    @Override
+    public boolean recvmsgInRing() {
+        return !recvmsgHidden;
+    }
+
     @Override
     public boolean fixedBuffersRegistered() {
         return fixedBuffers;
@@ -560,6 +618,9 @@ public final class UringDriver implements Driver {
         return "io_uring flags=" + setupFlagNames(ring.flags) + " sq=" + ring.sqEntries + " cq=" + ring.cqEntries
                 + " fixed-buffers=" + fixedBuffersNote + " provided-buffers=" + providedBuffersNote
                 + " recv=" + (multishotRecv ? "multishot" : "single-shot")
+                + " recvmsg=" + (recvmsgHidden ? "poll+recvmsg" : datagramBuffers != null ? "multishot"
+                        : !datagramNote.equals("not yet used") ? "single-shot"
+                        : multishotAllowed && providedBuffers != null ? "multishot" : "single-shot")
                 + (overflowFlushes > 0 ? " cq-overflows=" + overflowFlushes : "")
                 + (lossReported ? " completions-lost" : "");
     }
@@ -602,6 +663,9 @@ public final class UringDriver implements Driver {
         }
         if (providedBuffers != null) {
             providedBuffers.close();
+        }
+        if (datagramBuffers != null) {
+            datagramBuffers.close();
         }
         ring.exit();
         LibC.close(wakeFd);

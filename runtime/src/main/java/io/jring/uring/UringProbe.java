@@ -99,6 +99,27 @@ public record UringProbe(LibUring.Availability library, int setupErrno, int feat
         return (features & IoUringConstants.IORING_FEAT_EXT_ARG) != 0 ? List.of() : List.of("EXT_ARG");
     }
 
+    /**
+     * The opcodes {@code -Djring.probe.hideOps=RECV,SEND} hides: backend selection and
+     * {@code doctor} leave them out of the probe, and a driver does not use an optional one
+     * (RECVMSG: datagrams are then received by polling and a recvmsg call on the loop thread),
+     * so a test or a user sees what jring does on a kernel without them.
+     */
+    public static Set<Integer> hiddenOps() {
+        Set<Integer> hidden = new TreeSet<>();
+        for (String name : System.getProperty("jring.probe.hideOps", "").split(",")) {
+            if (!name.isBlank()) {
+                int opcode = IoUringConstants.OPCODE_NAMES.indexOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+                if (opcode < 0) {
+                    throw new IllegalArgumentException("jring.probe.hideOps: unknown opcode " + name
+                            + " (names are IORING_OP_* without the prefix, e.g. RECVMSG)");
+                }
+                hidden.add(opcode);
+            }
+        }
+        return hidden;
+    }
+
     /** A copy of this probe without {@code opcode}: the seam tests use to stand for an older kernel. */
     public UringProbe without(int opcode) {
         Set<Integer> fewer = new TreeSet<>(supportedOps);
