@@ -231,4 +231,22 @@ public abstract class RuntimeContract extends RuntimeTestBase {
             return RuntimeContract.this.backend();
         }
     }
+
+    @Nested
+    @DisplayName("send deadlines")
+    class SendDeadlines extends SendDeadlineContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
+    @DisplayName("writability")
+    class Writability extends WritabilityContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
 }
