@@ -249,4 +249,13 @@ public abstract class RuntimeContract extends RuntimeTestBase {
             return RuntimeContract.this.backend();
         }
     }
+
+    @Nested
+    @DisplayName("segmented buffer over sockets")
+    class SegmentedBuffers extends SegmentedBufferContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
 }
