@@ -1,0 +1,77 @@
+package io.jring.examples.chat;
+
+import io.jring.Connection;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Everyone connected. Clients live on different loops, so the set is concurrent; a line is
+ * handed to each other client's connection from the sender's loop thread (any thread may call
+ * {@link Connection#send}), and each client decides for itself whether it can take it.
+ */
+public final class ChatRoom {
+    private final Set<ChatClient> clients = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger guests = new AtomicInteger();
+    private final int maxLine;
+
+    public ChatRoom(int maxLine) {
+        if (maxLine < 1) {
+            throw new IllegalArgumentException("--max-line must be at least 1, got " + maxLine);
+        }
+        this.maxLine = maxLine;
+    }
+
+    /** A new connection joins as guest-N and starts reading lines. */
+    void join(Connection connection) {
+        ChatClient client = new ChatClient(this, connection, "guest-" + guests.incrementAndGet(), maxLine);
+        client.deliver(bytes("* you are " + client.name() + "; " + clients.size() + " others here\n"));
+        broadcast(client, "* " + client.name() + " joined\n");
+        clients.add(client);
+        client.start();
+    }
+
+    void leave(ChatClient client) {
+        if (clients.remove(client)) {
+            broadcast(client, "* " + client.name() + " left\n");
+        }
+    }
+
+    /** Sends {@code text} to every client but {@code from}. */
+    void broadcast(ChatClient from, String text) {
+        byte[] line = bytes(text);
+        for (ChatClient client : clients) {
+            if (client != from) {
+                client.deliver(line);
+            }
+        }
+    }
+
+    /** The most send bytes queued for any one client right now (the memory a slow reader can make us hold). */
+    public long largestQueue() {
+        long largest = 0;
+        for (ChatClient client : clients) {
+            largest = Math.max(largest, client.queuedBytes());
+        }
+        return largest;
+    }
+
+    /** Lines dropped so far for the client named {@code name} because it read too slowly; -1 if it is not here. */
+    public long droppedFor(String name) {
+        for (ChatClient client : clients) {
+            if (client.name().equals(name)) {
+                return client.dropped();
+            }
+        }
+        return -1;
+    }
+
+    public int size() {
+        return clients.size();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
