@@ -23,27 +23,30 @@ public final class ChatRoom {
         this.maxLine = maxLine;
     }
 
-    /** A new connection joins as guest-N and starts reading lines. */
-    void join(Connection connection) {
+    /**
+     * A new connection joins as guest-N and starts reading lines. Joins and leaves take turns
+     * (clients on different loops may join at once), so the welcome's count and the "joined"
+     * lines agree with who is in the room.
+     */
+    synchronized void join(Connection connection) {
         ChatClient client = new ChatClient(this, connection, "guest-" + guests.incrementAndGet(), maxLine);
-        client.deliver(bytes("* you are " + client.name() + "; " + clients.size() + " others here\n"));
-        broadcast(client, "* " + client.name() + " joined\n");
+        client.deliver(bytes("* you are " + client.name() + "; " + clients.size() + " others here\n"), 0);
+        broadcast(client, bytes("* " + client.name() + " joined\n"), 0);
         clients.add(client);
         client.start();
     }
 
-    void leave(ChatClient client) {
+    synchronized void leave(ChatClient client) {
         if (clients.remove(client)) {
-            broadcast(client, "* " + client.name() + " left\n");
+            broadcast(client, bytes("* " + client.name() + " left\n"), 0);
         }
     }
 
-    /** Sends {@code text} to every client but {@code from}. */
-    void broadcast(ChatClient from, String text) {
-        byte[] line = bytes(text);
+    /** Sends {@code lines} (holding {@code count} chat lines, 0 for a notice) to every client but {@code from}. */
+    void broadcast(ChatClient from, byte[] lines, int count) {
         for (ChatClient client : clients) {
             if (client != from) {
-                client.deliver(line);
+                client.deliver(lines, count);
             }
         }
     }

@@ -21,10 +21,26 @@ final class ChatClients implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
+    /** The line the server greeted this client with ("* you are guest-N; ..."). */
+    String welcome;
+
+    /** Connects and reads the welcome line. */
     static ChatClients connect(InetSocketAddress address) throws IOException {
         Socket socket = new Socket();
         socket.connect(address, 10_000);
-        return new ChatClients(socket);
+        ChatClients client = new ChatClients(socket);
+        client.welcome = client.readLine();
+        return client;
+    }
+
+    /** Connects, reads the welcome, and has {@code other} (already in the room) read the "joined" line. */
+    static ChatClients connect(InetSocketAddress address, ChatClients other) throws IOException {
+        ChatClients client = connect(address);
+        String joined = other.readLine();
+        if (joined == null || !joined.endsWith(" joined")) {
+            throw new IOException("expected a 'joined' line, got " + joined);
+        }
+        return client;
     }
 
     /** A client that will never read: its receive buffer is small, so the server soon sees it stalled. */
