@@ -72,8 +72,9 @@ public interface Connection {
     CompletableFuture<Void> send(IoBuffer buffer, Duration timeout);
 
     /**
-     * Sends a segment's bytes. A native segment is read in place and must stay alive until the
-     * future completes; a heap segment is copied first.
+     * Sends a copy of a segment's bytes, made before this returns in memory the runtime owns, so
+     * the segment may be freed at once (a cancelled or timed-out send may still be read by the
+     * kernel after its future has ended).
      */
     CompletableFuture<Void> send(MemorySegment bytes);
 
