@@ -144,8 +144,10 @@ public interface Connection {
      */
     Connection setWriteBufferWaterMarks(int low, int high);
 
+    /** The low water mark: {@link #whenWritable()} completes once fewer bytes than this are queued. */
     int writeBufferLowWaterMark();
 
+    /** The high water mark: the connection turns unwritable once this many bytes are queued. */
     int writeBufferHighWaterMark();
 
     /**

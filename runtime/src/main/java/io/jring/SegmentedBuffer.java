@@ -54,6 +54,7 @@ public final class SegmentedBuffer {
     /** Looks at bytes one by one for {@link #forEachByte}; returns false to stop at this byte. */
     @FunctionalInterface
     public interface ByteProcessor {
+        /** Looks at one byte; true to go on to the next, false to stop here. */
         boolean process(byte value);
     }
 
@@ -104,11 +105,13 @@ public final class SegmentedBuffer {
         return this;
     }
 
+    /** The bytes appended and not yet consumed. */
     public long readableBytes() {
         checkUsable();
         return readable;
     }
 
+    /** True when no byte is readable. */
     public boolean isEmpty() {
         return readableBytes() == 0;
     }
@@ -201,6 +204,7 @@ public final class SegmentedBuffer {
         return -1;
     }
 
+    /** Consumes one byte. */
     public byte readByte() {
         checkReadable(0, 1);
         IoBuffer head = blocks.peekFirst();
@@ -359,6 +363,7 @@ public final class SegmentedBuffer {
         readable = 0;
     }
 
+    /** True once {@link #release()} was called. */
     public boolean isReleased() {
         return released;
     }
