@@ -224,15 +224,6 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
-    @DisplayName("socket options and abort")
-    class SocketOptions extends SocketOptionsContract {
-        @Override
-        protected Backend backend() {
-            return RuntimeContract.this.backend();
-        }
-    }
-
-    @Nested
     @DisplayName("send deadlines")
     class SendDeadlines extends SendDeadlineContract {
         @Override
@@ -253,6 +244,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     @Nested
     @DisplayName("segmented buffer over sockets")
     class SegmentedBuffers extends SegmentedBufferContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
+    @DisplayName("socket options and abort")
+    class SocketOptions extends SocketOptionsContract {
         @Override
         protected Backend backend() {
             return RuntimeContract.this.backend();
