@@ -78,7 +78,13 @@ public interface Connection {
      */
     CompletableFuture<Void> send(MemorySegment bytes);
 
-    /** {@link #send(MemorySegment)} with a deadline. */
+    /**
+     * {@link #send(MemorySegment)} with a deadline.
+     *
+     * @param bytes   what to send (copied before this returns)
+     * @param timeout how long the send may take, from this call
+     * @return completes when every byte is written; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
+     */
     CompletableFuture<Void> send(MemorySegment bytes, Duration timeout);
 
     /** Convenience: sends a copy of {@code bytes}. */
@@ -86,7 +92,13 @@ public interface Connection {
         return send(MemorySegment.ofArray(bytes));
     }
 
-    /** {@link #send(byte[])} with a deadline. */
+    /**
+     * {@link #send(byte[])} with a deadline.
+     *
+     * @param bytes   what to send (copied before this returns)
+     * @param timeout how long the send may take, from this call
+     * @return completes when every byte is written; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
+     */
     default CompletableFuture<Void> send(byte[] bytes, Duration timeout) {
         return send(MemorySegment.ofArray(bytes), timeout);
     }
@@ -101,6 +113,10 @@ public interface Connection {
     /**
      * {@link #sendv(IoBuffer...)} with a deadline (first, since the buffers are varargs). A
      * non-positive timeout throws {@link IllegalArgumentException} before any buffer is taken.
+     *
+     * @param timeout how long the send may take, from this call
+     * @param buffers what to send, in order; this takes them all
+     * @return completes when every byte is written; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
      */
     CompletableFuture<Void> sendv(Duration timeout, IoBuffer... buffers);
 
@@ -110,6 +126,9 @@ public interface Connection {
     /**
      * {@link #shutdownOutput()} with a deadline: it waits its turn behind the sends queued before
      * it, and times out (the FIN not sent) if they have not all gone out by then.
+     *
+     * @param timeout how long it may wait, from this call
+     * @return completes once the FIN is sent; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
      */
     CompletableFuture<Void> shutdownOutput(Duration timeout);
 
@@ -118,6 +137,8 @@ public interface Connection {
      * sends, or written by the kernel only in part. A send counts from its call (on any thread)
      * until it ends however it ends (written, failed, timed out, cancelled, or abandoned by
      * {@link #close()}); once every send has ended it is exactly 0.
+     *
+     * @return the bytes of sends not yet ended
      */
     long queuedSendBytes();
 
@@ -125,6 +146,8 @@ public interface Connection {
      * False from the moment {@link #queuedSendBytes()} reaches the high water mark until it
      * falls below the low one (and once the connection is closed). Stop producing while it is
      * false and resume on {@link #whenWritable()}: that bounds what a slow reader makes you hold.
+     *
+     * @return whether more sends should be made now
      */
     boolean isWritable();
 
@@ -132,6 +155,8 @@ public interface Connection {
      * Completes once the queued send bytes have fallen below the low water mark: at once if the
      * connection is writable now. Fails with {@link ConnectionClosedException} if the connection
      * closes first. Completes on the loop thread.
+     *
+     * @return a future completing when the connection is writable
      */
     CompletableFuture<Void> whenWritable();
 
@@ -139,15 +164,25 @@ public interface Connection {
      * Sets the water marks of {@link #isWritable()} (defaults: 32 KiB low, 64 KiB high), from any
      * thread; the current backlog is judged by them at once.
      *
+     * @param low  writable again below this many queued bytes
+     * @param high unwritable from this many queued bytes
      * @return this connection
      * @throws IllegalArgumentException unless {@code 1 <= low <= high}
      */
     Connection setWriteBufferWaterMarks(int low, int high);
 
-    /** The low water mark: {@link #whenWritable()} completes once fewer bytes than this are queued. */
+    /**
+     * The low water mark: {@link #whenWritable()} completes once fewer bytes than this are queued.
+     *
+     * @return the low mark in bytes
+     */
     int writeBufferLowWaterMark();
 
-    /** The high water mark: the connection turns unwritable once this many bytes are queued. */
+    /**
+     * The high water mark: the connection turns unwritable once this many bytes are queued.
+     *
+     * @return the high mark in bytes
+     */
     int writeBufferHighWaterMark();
 
     /**

@@ -54,7 +54,12 @@ public final class SegmentedBuffer {
     /** Looks at bytes one by one for {@link #forEachByte}; returns false to stop at this byte. */
     @FunctionalInterface
     public interface ByteProcessor {
-        /** Looks at one byte; true to go on to the next, false to stop here. */
+        /**
+         * Looks at one byte; true to go on to the next, false to stop here.
+         *
+         * @param value the byte
+         * @return true to go on, false to stop at this byte
+         */
         boolean process(byte value);
     }
 
@@ -66,6 +71,8 @@ public final class SegmentedBuffer {
     /**
      * An empty buffer. {@code allocator} (usually {@code connection::allocate}) gives the blocks
      * that {@link #readBuffers} copies a partial edge block into; nothing else allocates.
+     *
+     * @param allocator where edge copies get their blocks, e.g. {@code connection::allocate}
      */
     public SegmentedBuffer(Supplier<IoBuffer> allocator) {
         if (allocator == null) {
@@ -79,6 +86,8 @@ public final class SegmentedBuffer {
      * the free room of the last block are copied there and {@code buffer} is released at once: a
      * peer trickling one byte per packet would otherwise pin a whole block per byte.
      *
+     * @param buffer a buffer you own, usually from {@code recv()}; this takes it
+     * @return this buffer
      * @throws IllegalStateException    this buffer was released, or the caller does not own {@code buffer}
      * @throws IllegalArgumentException {@code buffer} is {@link IoBuffer#END_OF_STREAM}, which holds no bytes
      */
@@ -105,24 +114,41 @@ public final class SegmentedBuffer {
         return this;
     }
 
-    /** The bytes appended and not yet consumed. */
+    /**
+     * The bytes appended and not yet consumed.
+     *
+     * @return the readable byte count
+     */
     public long readableBytes() {
         checkUsable();
         return readable;
     }
 
-    /** True when no byte is readable. */
+    /**
+     * True when no byte is readable.
+     *
+     * @return whether no byte is readable
+     */
     public boolean isEmpty() {
         return readableBytes() == 0;
     }
 
-    /** Blocks held now: drained ones are already back in the pool. */
+    /**
+     * Blocks held now: drained ones are already back in the pool.
+     *
+     * @return the number of blocks held
+     */
     public int blockCount() {
         checkUsable();
         return blocks.size();
     }
 
-    /** The byte {@code index} bytes past the read position (nothing is consumed). */
+    /**
+     * The byte {@code index} bytes past the read position (nothing is consumed).
+     *
+     * @param index the offset from the read position
+     * @return the byte there
+     */
     public byte getByte(long index) {
         checkReadable(index, 1);
         for (IoBuffer block : blocks) {
@@ -134,12 +160,22 @@ public final class SegmentedBuffer {
         throw new AssertionError("unreachable: index checked against the readable bytes");
     }
 
-    /** Where {@code value} first occurs among the readable bytes, or -1. */
+    /**
+     * Where {@code value} first occurs among the readable bytes, or -1.
+     *
+     * @param value the byte to find
+     * @return its index from the read position, or -1
+     */
     public long indexOf(byte value) {
         return forEachByte(0, Long.MAX_VALUE, b -> b != value);
     }
 
-    /** Where {@code pattern} first starts among the readable bytes, or -1 (not there yet). */
+    /**
+     * Where {@code pattern} first starts among the readable bytes, or -1 (not there yet).
+     *
+     * @param pattern the bytes to find (not empty)
+     * @return the index of its first byte from the read position, or -1
+     */
     public long indexOf(byte[] pattern) {
         return indexOf(pattern, 0, Long.MAX_VALUE);
     }
@@ -149,6 +185,11 @@ public final class SegmentedBuffer {
      * {@code limit} readable bytes (a match must end within them); -1 if it is not there (yet). A
      * match may straddle any number of blocks: the scan carries its partial match from one block
      * to the next (Knuth-Morris-Pratt), so it never looks at a byte twice.
+     *
+     * @param pattern the bytes to find (not empty)
+     * @param from    the first index a match may start at
+     * @param limit   how many readable bytes to look at, from the read position
+     * @return the index of the match's first byte, or -1
      */
     public long indexOf(byte[] pattern, long from, long limit) {
         checkUsable();
@@ -175,6 +216,11 @@ public final class SegmentedBuffer {
      * Shows {@code processor} the readable bytes from index {@code from} up to (not including)
      * {@code to} (both clamped to the readable bytes), block by block without copying, until it
      * returns false. Returns the index of the byte it stopped at, or -1 if it never stopped.
+     *
+     * @param from      the first index to show
+     * @param to        the index to stop before
+     * @param processor what looks at the bytes
+     * @return the index it stopped at, or -1
      */
     public long forEachByte(long from, long to, ByteProcessor processor) {
         checkUsable();
@@ -204,7 +250,11 @@ public final class SegmentedBuffer {
         return -1;
     }
 
-    /** Consumes one byte. */
+    /**
+     * Consumes one byte.
+     *
+     * @return the byte
+     */
     public byte readByte() {
         checkReadable(0, 1);
         IoBuffer head = blocks.peekFirst();
@@ -213,7 +263,11 @@ public final class SegmentedBuffer {
         return value;
     }
 
-    /** Two bytes, big-endian (network order), wherever the blocks are cut. */
+    /**
+     * Two bytes, big-endian (network order), wherever the blocks are cut.
+     *
+     * @return the value
+     */
     public short readShort() {
         checkReadable(0, 2);
         IoBuffer head = blocks.peekFirst();
@@ -225,7 +279,11 @@ public final class SegmentedBuffer {
         return (short) readAcross(2);
     }
 
-    /** Four bytes, big-endian (network order), wherever the blocks are cut. */
+    /**
+     * Four bytes, big-endian (network order), wherever the blocks are cut.
+     *
+     * @return the value
+     */
     public int readInt() {
         checkReadable(0, 4);
         IoBuffer head = blocks.peekFirst();
@@ -237,7 +295,11 @@ public final class SegmentedBuffer {
         return (int) readAcross(4);
     }
 
-    /** Eight bytes, big-endian (network order), wherever the blocks are cut. */
+    /**
+     * Eight bytes, big-endian (network order), wherever the blocks are cut.
+     *
+     * @return the value
+     */
     public long readLong() {
         checkReadable(0, 8);
         IoBuffer head = blocks.peekFirst();
@@ -249,7 +311,12 @@ public final class SegmentedBuffer {
         return readAcross(8);
     }
 
-    /** Consumes {@code n} bytes into a new array. */
+    /**
+     * Consumes {@code n} bytes into a new array.
+     *
+     * @param n how many bytes
+     * @return a new array of them
+     */
     public byte[] readBytes(int n) {
         checkReadable(0, n);
         byte[] bytes = new byte[n];
@@ -264,12 +331,23 @@ public final class SegmentedBuffer {
         return bytes;
     }
 
-    /** Consumes {@code n} bytes and decodes them with {@code charset}. */
+    /**
+     * Consumes {@code n} bytes and decodes them with {@code charset}.
+     *
+     * @param n       how many bytes
+     * @param charset how they are encoded
+     * @return the decoded text
+     */
     public String readString(int n, Charset charset) {
         return new String(readBytes(n), charset);
     }
 
-    /** Consumes {@code n} bytes, releasing every block drained on the way. */
+    /**
+     * Consumes {@code n} bytes, releasing every block drained on the way.
+     *
+     * @param n how many bytes
+     * @return this buffer
+     */
     public SegmentedBuffer skip(long n) {
         checkReadable(0, n);
         while (n > 0) {
@@ -280,7 +358,12 @@ public final class SegmentedBuffer {
         return this;
     }
 
-    /** Splits off the first {@code n} bytes as buffers the caller owns: {@link #readBuffers(long, List)} into a new list. */
+    /**
+     * Splits off the first {@code n} bytes as buffers the caller owns: {@link #readBuffers(long, List)} into a new list.
+     *
+     * @param n how many bytes
+     * @return buffers holding them, in order, which you own
+     */
     public List<IoBuffer> readBuffers(long n) {
         List<IoBuffer> out = new ArrayList<>();
         readBuffers(n, out);
@@ -293,6 +376,8 @@ public final class SegmentedBuffer {
      * that also holds later bytes is copied: into the last buffer of {@code out} while it has room,
      * else into a block from the allocator.
      *
+     * @param n   how many bytes
+     * @param out where the buffers go; you own them
      * @throws BufferPoolExhaustedException the allocator had no block for the edge; what was moved
      *         before it stays in {@code out}, the rest here
      */
@@ -326,12 +411,21 @@ public final class SegmentedBuffer {
      * future completes when all are sent; if one gather fails it fails, and since the later ones
      * may still go out, the stream then has a gap: close the connection. An empty buffer sends
      * nothing and returns a completed future.
+     *
+     * @param connection where to send; its runtime must be the blocks' runtime
+     * @return completes when every byte is sent
      */
     public CompletableFuture<Void> sendTo(Connection connection) {
         return sendTo(connection, null);
     }
 
-    /** {@link #sendTo(Connection)} with a deadline for each gather ({@link Connection#sendv(Duration, IoBuffer...)}). */
+    /**
+     * {@link #sendTo(Connection)} with a deadline for each gather ({@link Connection#sendv(Duration, IoBuffer...)}).
+     *
+     * @param connection where to send; its runtime must be the blocks' runtime
+     * @param timeout    the deadline of each gather
+     * @return completes when every byte is sent
+     */
     public CompletableFuture<Void> sendTo(Connection connection, Duration timeout) {
         checkUsable();
         if (blocks.isEmpty()) {
@@ -363,7 +457,11 @@ public final class SegmentedBuffer {
         readable = 0;
     }
 
-    /** True once {@link #release()} was called. */
+    /**
+     * True once {@link #release()} was called.
+     *
+     * @return whether it was released
+     */
     public boolean isReleased() {
         return released;
     }
