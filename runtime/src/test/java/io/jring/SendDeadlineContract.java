@@ -56,7 +56,10 @@ public abstract class SendDeadlineContract extends RuntimeTestBase {
     void sendvWithDeadlineTimesOutInTheKernelAndReleasesEveryBuffer() throws Exception {
         Pair pair = stalledPeer();
         int baseline = idleBaseline(pair.runtime());
-        IoBuffer[] buffers = new IoBuffer[400]; // 6.25 MiB of 16 KiB blocks: more than the kernel holds here
+        // More 16 KiB blocks than the kernel holds for a stalled peer (400, 6.25 MiB, with Linux's
+        // default 4 MiB send buffer limit), within what one sendv takes.
+        int count = (int) Math.min(1000, StalledPeer.kernelBuffering() / 16384 + 64);
+        IoBuffer[] buffers = new IoBuffer[count];
         for (int i = 0; i < buffers.length; i++) {
             buffers[i] = pair.connection().allocate();
             buffers[i].writerIndex(buffers[i].capacity());

@@ -3,6 +3,8 @@ package io.jring;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Helpers for the flow-control contracts: a peer that does not read, then drains on demand. */
@@ -13,9 +15,25 @@ final class StalledPeer {
     /**
      * More than loopback can buffer for one connection here (our send buffer at its autotuned
      * maximum, 4 MiB by default, plus the peer's small receive buffer): a send this big cannot
-     * complete while the peer does not read.
+     * complete while the peer does not read. At least 24 MiB; more where the sysctls allow more.
      */
-    static final int MORE_THAN_THE_KERNEL_HOLDS = 24 * MIB;
+    static final int MORE_THAN_THE_KERNEL_HOLDS = (int) Math.max(24L * MIB, kernelBuffering() + 8L * MIB);
+
+    /**
+     * The most bytes the kernel can hold for a stalled connection on loopback: our send buffer at
+     * its largest plus the peer's small receive buffer (doubled by Linux, and some), with 1 MiB of slack.
+     */
+    static long kernelBuffering() {
+        long sendMax = 4L * MIB;
+        try {
+            String[] wmem = Files.readString(Path.of("/proc/sys/net/ipv4/tcp_wmem")).trim().split("\\s+");
+            long coreMax = Long.parseLong(Files.readString(Path.of("/proc/sys/net/core/wmem_max")).trim());
+            sendMax = Math.max(Long.parseLong(wmem[2]), coreMax);
+        } catch (IOException | RuntimeException unreadable) {
+            // keep the default
+        }
+        return sendMax + 4L * SMALL_RECEIVE_BUFFER + MIB;
+    }
 
     private StalledPeer() {}
 
