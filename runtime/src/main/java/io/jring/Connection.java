@@ -161,6 +161,16 @@ public interface Connection {
     CompletableFuture<Void> whenWritable();
 
     /**
+     * {@link #whenWritable()} with a deadline.
+     *
+     * @param timeout how long to wait, from this call
+     * @return a future completing when the connection is writable; fails with
+     *     {@link java.util.concurrent.TimeoutException} if it is not by then (nothing else changes:
+     *     the queued sends go on)
+     */
+    CompletableFuture<Void> whenWritable(Duration timeout);
+
+    /**
      * Sets the water marks of {@link #isWritable()} (defaults: 32 KiB low, 64 KiB high), from any
      * thread; the current backlog is judged by them at once.
      *

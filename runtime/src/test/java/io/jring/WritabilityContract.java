@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -101,7 +102,13 @@ public abstract class WritabilityContract extends RuntimeTestBase {
             connection.setWriteBufferWaterMarks(MIB, 30 * MIB); // between the marks again
             assertFalse(connection.isWritable(), "between the marks an unwritable connection stays unwritable");
 
-            CompletableFuture<Void> waiting = connection.whenWritable();
+            // Waiting with a deadline, or cancelled: neither changes anything else.
+            Await.failure(connection.whenWritable(Duration.ofMillis(200)), TimeoutException.class);
+            CompletableFuture<Void> cancelled = connection.whenWritable();
+            assertTrue(cancelled.cancel(true));
+            assertFalse(connection.isWritable());
+
+            CompletableFuture<Void> waiting = connection.whenWritable(Duration.ofSeconds(30));
             connection.setWriteBufferWaterMarks(30 * MIB, 40 * MIB);
             Await.get(waiting); // the new low mark lets it go, on the loop thread
             assertThrows(IllegalArgumentException.class, () -> connection.setWriteBufferWaterMarks(0, 10));

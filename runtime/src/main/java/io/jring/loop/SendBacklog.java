@@ -6,6 +6,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A connection's writability, as Netty's water marks give it: the bytes of sends called and not
@@ -113,9 +115,10 @@ final class SendBacklog {
     /**
      * A future that completes once fewer than the low mark's bytes are queued: at once if the
      * connection is writable now. Fails with {@link ConnectionClosedException} if the connection
-     * is closed first. Runs the waiting part on the loop thread.
+     * is closed first, and with a {@link TimeoutException} once {@code timeoutNanos} (if above 0)
+     * have passed. Runs the waiting part on the loop thread.
      */
-    CompletableFuture<Void> whenWritable(TcpConnection connection) {
+    CompletableFuture<Void> whenWritable(TcpConnection connection, long timeoutNanos) {
         if (!connection.isOpen()) {
             return LoopFuture.failed(closedWhileWaiting());
         }
@@ -123,6 +126,9 @@ final class SendBacklog {
             return LoopFuture.completed(null);
         }
         LoopFuture<Void> future = new LoopFuture<>(loop);
+        LoopTimer timer = timeoutNanos > 0 ? new LoopTimer(loop, timeoutNanos, () -> future.fail(new TimeoutException(
+                "whenWritable timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                        + " ms: the peer has not read enough to bring the queued send bytes below the low mark"))) : null;
         loop.run(() -> {
             if (!connection.isOpen()) {
                 future.fail(closedWhileWaiting());
@@ -133,6 +139,18 @@ final class SendBacklog {
                     waiters = new ArrayDeque<>();
                 }
                 waiters.add(future);
+                if (timer != null) {
+                    timer.start();
+                }
+                // However it ends (woken, timed out, cancelled by the user on any thread), it
+                // leaves the queue and its timer: a producer that times out again and again
+                // must not pile up waiters.
+                future.whenComplete((ok, error) -> loop.run(() -> {
+                    waiters.remove(future);
+                    if (timer != null) {
+                        timer.stop();
+                    }
+                }));
             }
         });
         return future;

@@ -171,7 +171,12 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> whenWritable() {
-        return backlog.whenWritable(this);
+        return whenWritable(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> whenWritable(Duration timeout) {
+        return backlog.whenWritable(this, timeoutNanos(timeout));
     }
 
     @Override
