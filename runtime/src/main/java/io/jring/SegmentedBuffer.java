@@ -410,7 +410,9 @@ public final class SegmentedBuffer {
      * other, past {@code sendv}'s limit of blocks per call), which releases them when it ends. The
      * future completes when all are sent; if one gather fails it fails, and since the later ones
      * may still go out, the stream then has a gap: close the connection. An empty buffer sends
-     * nothing and returns a completed future.
+     * nothing and returns a completed future. With one gather (up to 1020 blocks of 16 KiB) the
+     * future is sendv's own, so {@code cancel(true)} cancels the kernel send; with several, or
+     * none, it is an ordinary future of your own that only reports the outcome.
      *
      * @param connection where to send; its runtime must be the blocks' runtime
      * @return completes when every byte is sent
