@@ -142,6 +142,34 @@ public abstract class WritabilityContract extends RuntimeTestBase {
         assertBuffersBackTo(pair.runtime(), baseline);
     }
 
+    @Test
+    void sendsThatFailAreUncountedToo() throws Exception {
+        Pair pair = stalledPeer();
+        int baseline = idleBaseline(pair.runtime());
+        Connection connection = pair.connection();
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
+        try (Arena arena = Arena.ofShared()) {
+            sends.add(connection.send(StalledPeer.pattern(arena, MORE_THAN_THE_KERNEL_HOLDS, 0)));
+            for (int i = 0; i < 10; i++) {
+                sends.add(connection.send(new byte[5000]));
+            }
+            assertFalse(connection.isWritable());
+            CompletableFuture<Void> writable = connection.whenWritable();
+            pair.peer().socket.setSoLinger(true, 0);
+            pair.peer().socket.close(); // a reset: the send in the kernel fails, and so do the ones queued behind it
+            Throwable first = Await.failure(sends.getFirst());
+            assertTrue(first instanceof NativeIoException, "the send in the kernel fails with the errno: " + first);
+            for (CompletableFuture<Void> send : sends) {
+                Await.failure(send); // each fails, one way or another
+            }
+            awaitQueued(connection, 0);
+            Await.get(writable); // failed sends drained the queue: writable again while still open
+            assertTrue(connection.isWritable() || !connection.isOpen());
+        }
+        Await.get(connection.close());
+        assertBuffersBackTo(pair.runtime(), baseline);
+    }
+
     /**
      * Sends ending every way there is (written, cancelled while queued, timed out, refused,
      * abandoned at close), from several threads at once: the count comes back to exactly 0.
