@@ -20,10 +20,21 @@ import java.util.concurrent.Executor;
  * <p><b>Order.</b> Sends leave in the order they were called (one at a time, each complete
  * before the next starts, so concurrent senders never interleave bytes); so do receives.
  *
- * <p><b>Deadlines and cancel.</b> Methods taking a {@link Duration} fail with
- * {@link java.util.concurrent.TimeoutException} when it passes. {@code future.cancel(true)}
- * cancels the kernel operation; any buffer involved stays the runtime's until the kernel
- * confirms.
+ * <p><b>Deadlines and cancel.</b> Every operation that waits has a form taking a
+ * {@link Duration}, which fails with {@link java.util.concurrent.TimeoutException} when it
+ * passes; the clock starts at the call, so time spent queued behind earlier sends counts. The
+ * deadline cancels the kernel operation, as {@code future.cancel(true)} does; any buffer
+ * involved stays the runtime's until the kernel confirms. The connection stays open: a receive
+ * that timed out took nothing (the data goes to the next receive), but a send that timed out
+ * may have written part of its bytes, so after a send timeout the stream is cut at an unknown
+ * place and most protocols should {@link #close()} or {@link #abort()} the connection.
+ *
+ * <p><b>Writability.</b> {@link #queuedSendBytes()} counts the bytes of sends called and not
+ * yet ended. As with Netty's water marks, the connection turns unwritable
+ * ({@link #isWritable()} false) when they reach the high mark (64 KiB unless
+ * {@link #setWriteBufferWaterMarks set}), and writable again once they fall below the low mark
+ * (32 KiB); {@link #whenWritable()} completes then. A producer that waits for it holds at most
+ * about the high mark per connection, however slowly the peer reads.
  */
 public interface Connection {
     /**
@@ -61,14 +72,35 @@ public interface Connection {
     CompletableFuture<Void> send(IoBuffer buffer, Duration timeout);
 
     /**
-     * Sends a segment's bytes. A native segment is read in place and must stay alive until the
-     * future completes; a heap segment is copied first.
+     * Sends a copy of a segment's bytes, made before this returns in memory the runtime owns, so
+     * the segment may be freed at once (a cancelled or timed-out send may still be read by the
+     * kernel after its future has ended).
      */
     CompletableFuture<Void> send(MemorySegment bytes);
+
+    /**
+     * {@link #send(MemorySegment)} with a deadline.
+     *
+     * @param bytes   what to send (copied before this returns)
+     * @param timeout how long the send may take, from this call
+     * @return completes when every byte is written; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
+     */
+    CompletableFuture<Void> send(MemorySegment bytes, Duration timeout);
 
     /** Convenience: sends a copy of {@code bytes}. */
     default CompletableFuture<Void> send(byte[] bytes) {
         return send(MemorySegment.ofArray(bytes));
+    }
+
+    /**
+     * {@link #send(byte[])} with a deadline.
+     *
+     * @param bytes   what to send (copied before this returns)
+     * @param timeout how long the send may take, from this call
+     * @return completes when every byte is written; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
+     */
+    default CompletableFuture<Void> send(byte[] bytes, Duration timeout) {
+        return send(MemorySegment.ofArray(bytes), timeout);
     }
 
     /**
@@ -78,8 +110,90 @@ public interface Connection {
      */
     CompletableFuture<Void> sendv(IoBuffer... buffers);
 
+    /**
+     * {@link #sendv(IoBuffer...)} with a deadline (first, since the buffers are varargs). A
+     * non-positive timeout throws {@link IllegalArgumentException} before any buffer is taken.
+     *
+     * @param timeout how long the send may take, from this call
+     * @param buffers what to send, in order; this takes them all
+     * @return completes when every byte is written; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
+     */
+    CompletableFuture<Void> sendv(Duration timeout, IoBuffer... buffers);
+
     /** Half-close: sends FIN after every send queued before it; receiving still works. */
     CompletableFuture<Void> shutdownOutput();
+
+    /**
+     * {@link #shutdownOutput()} with a deadline: it waits its turn behind the sends queued before
+     * it, and times out (the FIN not sent) if they have not all gone out by then.
+     *
+     * @param timeout how long it may wait, from this call
+     * @return completes once the FIN is sent; fails with {@link java.util.concurrent.TimeoutException} after {@code timeout}
+     */
+    CompletableFuture<Void> shutdownOutput(Duration timeout);
+
+    /**
+     * The bytes of sends called on this connection that have not ended yet: queued behind other
+     * sends, or written by the kernel only in part. A send counts from its call (on any thread)
+     * until it ends however it ends (written, failed, timed out, cancelled, or abandoned by
+     * {@link #close()}); once every send has ended it is exactly 0.
+     *
+     * @return the bytes of sends not yet ended
+     */
+    long queuedSendBytes();
+
+    /**
+     * False from the moment {@link #queuedSendBytes()} reaches the high water mark until it
+     * falls below the low one (and once the connection is closed). Stop producing while it is
+     * false and resume on {@link #whenWritable()}: that bounds what a slow reader makes you hold.
+     *
+     * @return whether more sends should be made now
+     */
+    boolean isWritable();
+
+    /**
+     * Completes once the queued send bytes have fallen below the low water mark: at once if the
+     * connection is writable now. Fails with {@link ConnectionClosedException} if the connection
+     * closes first. Completes on the loop thread.
+     *
+     * @return a future completing when the connection is writable
+     */
+    CompletableFuture<Void> whenWritable();
+
+    /**
+     * {@link #whenWritable()} with a deadline.
+     *
+     * @param timeout how long to wait, from this call
+     * @return a future completing when the connection is writable; fails with
+     *     {@link java.util.concurrent.TimeoutException} if it is not by then (nothing else changes:
+     *     the queued sends go on)
+     */
+    CompletableFuture<Void> whenWritable(Duration timeout);
+
+    /**
+     * Sets the water marks of {@link #isWritable()} (defaults: 32 KiB low, 64 KiB high), from any
+     * thread; the current backlog is judged by them at once.
+     *
+     * @param low  writable again below this many queued bytes
+     * @param high unwritable from this many queued bytes
+     * @return this connection
+     * @throws IllegalArgumentException unless {@code 1 <= low <= high}
+     */
+    Connection setWriteBufferWaterMarks(int low, int high);
+
+    /**
+     * The low water mark: {@link #whenWritable()} completes once fewer bytes than this are queued.
+     *
+     * @return the low mark in bytes
+     */
+    int writeBufferLowWaterMark();
+
+    /**
+     * The high water mark: the connection turns unwritable once this many bytes are queued.
+     *
+     * @return the high mark in bytes
+     */
+    int writeBufferHighWaterMark();
 
     /**
      * Closes the connection: operations still running fail with

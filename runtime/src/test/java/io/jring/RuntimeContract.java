@@ -233,6 +233,33 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("send deadlines")
+    class SendDeadlines extends SendDeadlineContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
+    @DisplayName("writability")
+    class Writability extends WritabilityContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
+    @DisplayName("segmented buffer over sockets")
+    class SegmentedBuffers extends SegmentedBufferContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("stats and JFR events")
     class Observability extends ObservabilityContract {
         @Override

@@ -35,6 +35,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     private final EventLoop loop;
     private final int fd;
     private final Sends sends = new Sends();
+    private final SendBacklog backlog;
     private final Receiver receiver;
     private final LoopFuture<Void> closed;
     private volatile boolean closing;
@@ -55,6 +56,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         this.fd = fd;
         this.receiver = new Receiver(loop, this, fd);
         this.closed = new LoopFuture<>(loop);
+        this.backlog = new SendBacklog(loop);
         Sockets.setNoDelay(fd);
     }
 
@@ -85,19 +87,36 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> send(IoBuffer buffer, Duration timeout) {
-        return enqueueSend(new SendOp(loop, this, fd, buffer, timeoutNanos(timeout)));
+        SendOp op = new SendOp(loop, this, fd, buffer, timeoutNanos(timeout));
+        backlog.sendQueued(op.bytes());
+        return enqueueSend(op);
     }
 
     @Override
     public CompletableFuture<Void> send(MemorySegment bytes) {
+        return send(bytes, null);
+    }
+
+    @Override
+    public CompletableFuture<Void> send(MemorySegment bytes, Duration timeout) {
+        long nanos = timeoutNanos(timeout); // a bad timeout throws before anything is copied
         if (closing) { // the copy below needs the pool, which a closed runtime has freed
             return LoopFuture.failed(new ConnectionClosedException("connection is closed"));
         }
-        return enqueueSend(new SendOp(loop, this, fd, bytes, 0));
+        SendOp op = new SendOp(loop, this, fd, bytes, nanos);
+        backlog.sendQueued(op.bytes());
+        return enqueueSend(op);
     }
 
     @Override
     public CompletableFuture<Void> sendv(IoBuffer... buffers) {
+        return sendv(null, buffers);
+    }
+
+    @Override
+    public CompletableFuture<Void> sendv(Duration timeout, IoBuffer... buffers) {
+        // A bad timeout throws before any buffer is taken, as send(buffer, timeout) does.
+        long nanos = timeoutNanos(timeout);
         int max = SendvOp.maxBuffers(loop.pool().blockSize());
         if (buffers.length == 0 || buffers.length > max) {
             releaseRefused(buffers); // sendv owns them even when it refuses them
@@ -106,11 +125,12 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         }
         SendvOp op;
         try {
-            op = new SendvOp(loop, this, fd, buffers.clone(), 0);
+            op = new SendvOp(loop, this, fd, buffers.clone(), nanos);
         } catch (BufferPoolExhaustedException e) {
             releaseRefused(buffers); // owned by sendv, which could not start
             return LoopFuture.failed(e);
         }
+        backlog.sendQueued(op.bytes());
         return enqueueSend(op);
     }
 
@@ -131,7 +151,53 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> shutdownOutput() {
-        return enqueueSend(new ShutdownOp(loop, this, fd));
+        return shutdownOutput(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdownOutput(Duration timeout) {
+        return enqueueSend(new ShutdownOp(loop, this, fd, timeoutNanos(timeout)));
+    }
+
+    @Override
+    public long queuedSendBytes() {
+        return backlog.queuedBytes();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return !closing && backlog.isWritable();
+    }
+
+    @Override
+    public CompletableFuture<Void> whenWritable() {
+        return whenWritable(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> whenWritable(Duration timeout) {
+        return backlog.whenWritable(this, timeoutNanos(timeout));
+    }
+
+    @Override
+    public Connection setWriteBufferWaterMarks(int low, int high) {
+        backlog.setMarks(low, high);
+        return this;
+    }
+
+    @Override
+    public int writeBufferLowWaterMark() {
+        return backlog.lowMark();
+    }
+
+    @Override
+    public int writeBufferHighWaterMark() {
+        return backlog.highMark();
+    }
+
+    @Override
+    public void sendEnded(long bytes) {
+        backlog.sendEnded(bytes);
     }
 
     @Override
@@ -364,6 +430,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             loop.cancelForClose(sends.active);
         }
         receiver.close();
+        backlog.closed();
         if (sends.active == null && !receiver.busy()) {
             finishClose();
         }

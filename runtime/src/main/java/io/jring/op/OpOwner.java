@@ -23,6 +23,13 @@ public interface OpOwner {
      * A recv was cancelled just as the kernel filled {@code data} for it: the owner keeps the
      * bytes for the next recv, so a cancel never loses data that already left the socket.
      */
+    /**
+     * A send of {@code bytes} ended, however it ended, and the kernel holds none of its memory
+     * any more (loop thread; called as the op gives back what it holds, before its future
+     * completes). Keeps a connection's count of queued send bytes exact.
+     */
+    default void sendEnded(long bytes) {}
+
     default void keepUnclaimed(IoBuffer data) {
         data.release();
     }

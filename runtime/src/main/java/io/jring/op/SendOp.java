@@ -142,12 +142,20 @@ public final class SendOp extends Op<Void> {
         return sent < length ? RESUBMIT : deliver(null);
     }
 
+    /** The bytes this send writes in all: what it adds to its connection's queued send bytes. */
+    public long bytes() {
+        return length;
+    }
+
     @Override
     protected void releaseResources() {
         if (buffer != null) {
             Buffers.releaseAfterSend(buffer);
         } else if (copyBlock >= 0) {
             context.pool().recycle(copyBlock);
+        }
+        if (owner() != null) {
+            owner().sendEnded(length);
         }
     }
 

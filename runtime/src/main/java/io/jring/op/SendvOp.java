@@ -110,6 +110,11 @@ public final class SendvOp extends Op<Void> {
         return sent < total ? RESUBMIT : deliver(null);
     }
 
+    /** The bytes this gather writes in all: what it adds to its connection's queued send bytes. */
+    public long bytes() {
+        return total;
+    }
+
     @Override
     protected void releaseResources() {
         for (IoBuffer b : buffers) {
@@ -117,6 +122,9 @@ public final class SendvOp extends Op<Void> {
         }
         Buffers.giveBack(scratch);
         scratch.release();
+        if (owner() != null) {
+            owner().sendEnded(total);
+        }
     }
 
     /**

@@ -10,8 +10,8 @@ import io.jring.bindings.Linux;
  * connection's send queue, so {@code send(a); shutdownOutput()} never cuts {@code a} short.
  */
 public final class ShutdownOp extends Op<Void> {
-    public ShutdownOp(OpContext context, OpOwner owner, int fd) {
-        super(context, owner, fd, 0);
+    public ShutdownOp(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
+        super(context, owner, fd, timeoutNanos);
     }
 
     @Override

@@ -64,6 +64,7 @@ public final class TlsConnection implements Connection {
     final LoopThread loop;
     private final TlsFuture<TlsConnection> handshake;
     private final String peer;
+    private final TlsBacklog backlog;
 
     // Everything below is touched on the loop thread only.
     private ByteBuffer netIn;   // ciphertext received, read mode: position..limit not yet unwrapped
@@ -91,6 +92,7 @@ public final class TlsConnection implements Connection {
         this.options = options;
         this.loop = new LoopThread(raw.executor());
         this.handshake = new TlsFuture<>(loop);
+        this.backlog = new TlsBacklog(loop);
         this.peer = String.valueOf(raw.remoteAddress());
         SSLSession session = engine.getSession();
         netIn = ByteBuffer.allocate(session.getPacketBufferSize()).flip();
@@ -224,32 +226,99 @@ public final class TlsConnection implements Connection {
 
     @Override
     public CompletableFuture<Void> send(MemorySegment bytes) {
-        // A heap segment is copied now (the caller may reuse its array); a native one is read in
-        // place when its turn comes, as the plain connection does.
-        ByteBuffer view = bytes.isNative() ? bytes.asByteBuffer()
-                : ByteBuffer.wrap(bytes.toArray(ValueLayout.JAVA_BYTE));
-        return queueSend(new ByteBuffer[] {view}, null, false, null);
+        return send(bytes, null);
+    }
+
+    @Override
+    public CompletableFuture<Void> send(MemorySegment bytes, Duration timeout) {
+        checkTimeout(timeout);
+        // Copied now, as the plain connection does: the caller may free or reuse the segment as
+        // soon as the call returns.
+        ByteBuffer view = ByteBuffer.wrap(bytes.toArray(ValueLayout.JAVA_BYTE));
+        return queueSend(new ByteBuffer[] {view}, null, false, timeout);
     }
 
     @Override
     public CompletableFuture<Void> sendv(IoBuffer... buffers) {
+        return sendv(null, buffers);
+    }
+
+    @Override
+    public CompletableFuture<Void> sendv(Duration timeout, IoBuffer... buffers) {
+        checkTimeout(timeout);
         ByteBuffer[] views = new ByteBuffer[buffers.length];
         for (int i = 0; i < buffers.length; i++) {
             views[i] = buffers[i].asByteBuffer();
         }
-        return queueSend(views, buffers.clone(), false, null);
+        return queueSend(views, buffers.clone(), false, timeout);
     }
 
     /** Sends {@code close_notify} after every send queued before it, then a FIN; receiving still works. */
     @Override
     public CompletableFuture<Void> shutdownOutput() {
-        return queueSend(NOTHING, null, true, null);
+        return shutdownOutput(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdownOutput(Duration timeout) {
+        checkTimeout(timeout);
+        return queueSend(NOTHING, null, true, timeout);
+    }
+
+    private static void checkTimeout(Duration timeout) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+    }
+
+    // ---- writability: plaintext of sends called and not yet ended ----
+
+    @Override
+    public long queuedSendBytes() {
+        return backlog.queued();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return backlog.isWritable();
+    }
+
+    @Override
+    public CompletableFuture<Void> whenWritable() {
+        return backlog.whenWritable(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> whenWritable(Duration timeout) {
+        checkTimeout(timeout);
+        return backlog.whenWritable(timeout);
+    }
+
+    @Override
+    public Connection setWriteBufferWaterMarks(int low, int high) {
+        backlog.setMarks(low, high);
+        return this;
+    }
+
+    @Override
+    public int writeBufferLowWaterMark() {
+        return backlog.low();
+    }
+
+    @Override
+    public int writeBufferHighWaterMark() {
+        return backlog.high();
     }
 
     private CompletableFuture<Void> queueSend(ByteBuffer[] plaintext, IoBuffer[] taken, boolean shutdown,
                                               Duration timeout) {
         TlsFuture<Void> future = new TlsFuture<>(loop);
         PendingSend op = new PendingSend(future, plaintext, taken, shutdown);
+        long bytes = 0;
+        for (ByteBuffer b : plaintext) {
+            bytes += b.remaining();
+        }
+        backlog.track(bytes, future);
         future.onCancel(() -> {
             if (!op.withdraw()) {
                 return false; // its records are on their way: withdrawing now would break the stream
@@ -316,6 +385,7 @@ public final class TlsConnection implements Connection {
     }
 
     private CompletableFuture<Void> closeOnLoop(boolean abortive) {
+        backlog.close();
         if (closed != null) {
             if (abortive) {
                 raw.abort();
@@ -375,6 +445,7 @@ public final class TlsConnection implements Connection {
         if (closed != null) {
             return;
         }
+        backlog.close();
         failure = why;
         closing = true;
         failEverything(why);

@@ -215,6 +215,47 @@ class TlsStreamTest {
         }
     }
 
+    /**
+     * The writability signal counts plaintext: a peer that does not read turns the connection
+     * unwritable at the high mark, whenWritable completes once it drains, and the count returns
+     * to exactly 0. A send that times out is uncounted too.
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void writabilityFollowsThePlaintextQueuedAndReturnsToZero(Backend backend) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            TlsConnection client = p.client();
+            client.setWriteBufferWaterMarks(16 << 10, 64 << 10);
+            assertTrue(client.isWritable());
+            byte[] big = new byte[24 << 20]; // more than loopback's socket buffers hold
+            new Random(7).nextBytes(big);
+            CompletableFuture<Void> sent = client.send(big);
+            assertEquals(false, client.isWritable(), "24 MiB queued is above the 64 KiB high mark");
+            assertTrue(client.queuedSendBytes() > 0);
+            CompletableFuture<Void> writable = client.whenWritable();
+            assertEquals(false, writable.isDone());
+            CompletableFuture<Void> late = client.whenWritable(java.time.Duration.ofMillis(50));
+            java.util.concurrent.ExecutionException timedOut = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> late.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(java.util.concurrent.TimeoutException.class, timedOut.getCause());
+            byte[] got = Loopback.readAll(p.server(), big.length);
+            sent.get(30, TimeUnit.SECONDS);
+            writable.get(30, TimeUnit.SECONDS);
+            assertArrayEquals(big, got);
+            assertEquals(0, client.queuedSendBytes());
+            assertTrue(client.isWritable());
+            assertThrows(IllegalArgumentException.class, () -> client.setWriteBufferWaterMarks(10, 5));
+            assertThrows(IllegalArgumentException.class, () -> client.sendv(java.time.Duration.ZERO));
+            client.close().get(20, TimeUnit.SECONDS);
+            assertEquals(false, client.isWritable(), "a closed connection is not writable");
+            java.util.concurrent.ExecutionException closed = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> client.whenWritable().get(20, TimeUnit.SECONDS));
+            assertInstanceOf(io.jring.ConnectionClosedException.class, closed.getCause());
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void waitingOnTheLoopThreadThrowsInsteadOfDeadlocking(Backend backend) throws Exception {

@@ -2,6 +2,7 @@ package io.jring.examples.http;
 
 import io.jring.Connection;
 import io.jring.IoBuffer;
+import io.jring.SegmentedBuffer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +41,7 @@ final class HttpConnection {
     private final Connection connection;
     private final ServerConfig config;
     private final Routes routes;
-    private final SegmentedBuffer in = new SegmentedBuffer();
+    private final SegmentedBuffer in;
     private final RequestParser parser;
     private final ResponseWriter out;
 
@@ -65,7 +66,8 @@ final class HttpConnection {
         this.connection = connection;
         this.config = config;
         this.routes = routes;
-        this.parser = new RequestParser(config.maxBody(), connection::allocate);
+        this.in = new SegmentedBuffer(connection::allocate);
+        this.parser = new RequestParser(config.maxBody());
         this.out = new ResponseWriter(connection, config.maxUnsent(), this::onSent);
     }
 

@@ -1,9 +1,10 @@
 package io.jring.examples.http;
 
 import io.jring.IoBuffer;
+import io.jring.SegmentedBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * HTTP/1.1 request framing (RFC 9112) over a {@link SegmentedBuffer}, resumable: {@link #next}
@@ -27,7 +28,6 @@ final class RequestParser {
     private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS }
 
     private final long maxBody;
-    private final Supplier<IoBuffer> allocate;
     private State state = State.HEAD;
     private long scanned;            // header bytes already searched for the blank line
     private long lineEndsChecked;    // header bytes already searched for a bare CR or LF
@@ -38,9 +38,8 @@ final class RequestParser {
     private boolean continueOwed;    // the client waits for "100 Continue" before sending its body
     private List<IoBuffer> body = new ArrayList<>();
 
-    RequestParser(long maxBody, Supplier<IoBuffer> allocate) {
+    RequestParser(long maxBody) {
         this.maxBody = maxBody;
-        this.allocate = allocate;
     }
 
     /** The next complete request, or null until more bytes arrive. */
@@ -81,7 +80,7 @@ final class RequestParser {
                     if (in.readableBytes() < 2) {
                         return null;
                     }
-                    if (in.byteAt(0) != '\r' || in.byteAt(1) != '\n') {
+                    if (in.getByte(0) != '\r' || in.getByte(1) != '\n') {
                         throw new HttpError(400, "chunk data not followed by CRLF");
                     }
                     in.skip(2);
@@ -135,7 +134,7 @@ final class RequestParser {
 
     private boolean readHead(SegmentedBuffer in) throws HttpError {
         // RFC 9112 2.2: empty lines before a request line are ignored (old clients sent CRLF after a POST body).
-        while (scanned == 0 && in.readableBytes() >= 2 && in.byteAt(0) == '\r' && in.byteAt(1) == '\n') {
+        while (scanned == 0 && in.readableBytes() >= 2 && in.getByte(0) == '\r' && in.getByte(1) == '\n') {
             in.skip(2);
             lineEndsChecked = 0;
         }
@@ -164,7 +163,7 @@ final class RequestParser {
     /** Moves what has arrived of the body (or of the current chunk) out of the input, block by block. */
     private boolean readData(SegmentedBuffer in) {
         long n = Math.min(remaining, in.readableBytes());
-        in.moveTo(body, n, allocate);
+        in.readBuffers(n, body); // whole blocks change hands; only an edge is copied
         remaining -= n;
         bodyLength += n;
         return remaining == 0;
@@ -220,9 +219,9 @@ final class RequestParser {
 
     /** A line end other than CRLF among bytes {@code [from, to)} is a 400 now, not a wait for a CRLF that never comes. */
     private static void refuseBareLineEnd(SegmentedBuffer in, long from, long to, String where) throws HttpError {
-        long at = in.indexOfBareLineEnd(from, to);
+        long at = LineEnds.indexOfBareLineEnd(in, from, to);
         if (at >= 0) {
-            String what = in.byteAt(at) == '\n' ? "bare LF" : "bare CR";
+            String what = in.getByte(at) == '\n' ? "bare LF" : "bare CR";
             throw new HttpError(400, what + " at byte " + at + " of the " + where + "; lines must end with CRLF");
         }
     }
@@ -241,7 +240,7 @@ final class RequestParser {
     /** A line whose CRLF the caller knows is there, without it. Bare CR or LF inside is a 400 later. */
     private static String readLine(SegmentedBuffer in) {
         long end = in.indexOf(CRLF, 0, Long.MAX_VALUE);
-        String line = in.readLatin1((int) end);
+        String line = in.readString((int) end, StandardCharsets.ISO_8859_1); // header lines are octets, not UTF-8
         in.skip(2);
         return line;
     }

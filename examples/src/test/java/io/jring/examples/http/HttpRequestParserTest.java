@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jring.IoBuffer;
+import io.jring.SegmentedBuffer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -64,8 +65,8 @@ class HttpRequestParserTest {
 
     /** Appends the pieces one at a time, collecting whatever requests each arrival completes. */
     private List<String> parseInPieces(byte[] bytes, int... cuts) throws HttpError {
-        SegmentedBuffer in = new SegmentedBuffer();
-        RequestParser parser = new RequestParser(1 << 20, blocks::allocate);
+        SegmentedBuffer in = new SegmentedBuffer(blocks::allocate);
+        RequestParser parser = new RequestParser(1 << 20);
         List<String> seen = new ArrayList<>();
         List<IoBuffer> pieces = blocks.pieces(bytes, cuts);
         for (IoBuffer piece : pieces) {
@@ -119,8 +120,8 @@ class HttpRequestParserTest {
     /** Feeds {@code input} a byte at a time: the parser must wait up to byte {@code at} and refuse it with a 400. */
     private void assertRefusedAt(String input, int at, String why) throws Exception {
         byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
-        SegmentedBuffer in = new SegmentedBuffer();
-        RequestParser parser = new RequestParser(1024, blocks::allocate);
+        SegmentedBuffer in = new SegmentedBuffer(blocks::allocate);
+        RequestParser parser = new RequestParser(1024);
         try {
             for (int i = 0; i < bytes.length; i++) {
                 in.append(blocks.block(bytes, i, i + 1));
@@ -147,8 +148,8 @@ class HttpRequestParserTest {
         assertEquals(RequestParser.MAX_HEADER_BYTES, fits.length());
         byte[] bytes = fits.getBytes(StandardCharsets.ISO_8859_1);
         int baseline = blocks.inUse();
-        SegmentedBuffer in = new SegmentedBuffer();
-        RequestParser parser = new RequestParser(1024, blocks::allocate);
+        SegmentedBuffer in = new SegmentedBuffer(blocks::allocate);
+        RequestParser parser = new RequestParser(1024);
         blocks.pieces(java.util.Arrays.copyOf(bytes, bytes.length - 1)).forEach(in::append);
         assertNull(parser.next(in), "not complete yet");
         assertFalse(parser.idle(in));
@@ -161,8 +162,8 @@ class HttpRequestParserTest {
     }
 
     private void assertStatus(int status, String input) {
-        SegmentedBuffer in = new SegmentedBuffer();
-        RequestParser parser = new RequestParser(1024, blocks::allocate);
+        SegmentedBuffer in = new SegmentedBuffer(blocks::allocate);
+        RequestParser parser = new RequestParser(1024);
         blocks.pieces(input.getBytes(StandardCharsets.ISO_8859_1)).forEach(in::append);
         HttpError e = assertThrows(HttpError.class, () -> parser.next(in), input);
         assertEquals(status, e.status(), e.getMessage());
