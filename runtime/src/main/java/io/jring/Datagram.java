@@ -16,6 +16,7 @@ import java.util.Objects;
  *                  (65,527 bytes), so for UDP this stays false; it is reported, not assumed
  */
 public record Datagram(IoBuffer payload, InetSocketAddress sender, boolean truncated) {
+    /** Checks that payload and sender are present. */
     public Datagram {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(sender, "sender");

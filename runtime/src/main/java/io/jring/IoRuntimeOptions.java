@@ -37,6 +37,7 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public static final long DEFAULT_MAX_BUFFER_MEMORY = 256L << 20;
 
+    /** Checks every value; the message of the {@link IllegalArgumentException} says which and why. */
     public IoRuntimeOptions {
         require(threads >= 1 && threads <= 1024, "threads must be 1..1024, got " + threads);
         // 2 at least: the ring always keeps an eventfd read armed beside the work it submits.
@@ -54,37 +55,86 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
                 + " bytes), got " + maxBufferMemory);
     }
 
+    /**
+     * The defaults: one loop per CPU, the backend jring chooses (io_uring preferred; forced by
+     * {@code -Djring.backend}), io_uring required with {@code JRING_REQUIRE_URING=1}, 1024 ring
+     * entries, 16 KiB buffers, 512 per loop slab, 128 provided to the kernel, buffers registered,
+     * multishot recv on ({@code -Djring.recv.multishot=false} turns it off), a 1 s blocked-loop
+     * threshold ({@code -Djring.blockedLoopMillis}) and 256 MiB of buffer memory
+     * ({@code -Djring.buffers.maxMemory}).
+     *
+     * @return the default options
+     */
     public static IoRuntimeOptions defaults() {
         return new IoRuntimeOptions(Runtime.getRuntime().availableProcessors(), Optional.empty(),
                 requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty(),
                 blockedLoopThresholdByProperty(), maxBufferMemoryByProperty());
     }
 
+    /**
+     * These options with another number of loops.
+     *
+     * @param value loops (threads), 1 to 1024; each has its own ring or epoll fd
+     * @return the new options
+     */
     public IoRuntimeOptions withThreads(int value) {
         return new IoRuntimeOptions(value, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
                 providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
+    /**
+     * These options with the backend forced.
+     *
+     * @param value the backend to run, or null to let jring choose (io_uring where it works)
+     * @return the new options
+     */
     public IoRuntimeOptions withBackend(Backend value) {
         return new IoRuntimeOptions(threads, Optional.ofNullable(value), requireUring, ringEntries, bufferSize,
                 buffersPerLoop, providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
+    /**
+     * These options with io_uring required: opening fails, naming why, instead of falling back.
+     *
+     * @param value whether io_uring is required
+     * @return the new options
+     */
     public IoRuntimeOptions withRequireUring(boolean value) {
         return new IoRuntimeOptions(threads, backend, value, ringEntries, bufferSize, buffersPerLoop,
                 providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
+    /**
+     * These options with another submission queue size (the completion queue is four times it).
+     *
+     * @param value a power of two from 2 to 32768
+     * @return the new options
+     */
     public IoRuntimeOptions withRingEntries(int value) {
         return new IoRuntimeOptions(threads, backend, requireUring, value, bufferSize, buffersPerLoop,
                 providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
+    /**
+     * These options with other buffer sizes and counts.
+     *
+     * @param size bytes per buffer, a power of two from 4096 to 16 MiB
+     * @param perLoop buffers in each loop's first slab (and in each slab it grows by), at least 16
+     * @param provided buffers lent to the kernel for multishot recv, a power of two below {@code perLoop}
+     * @return the new options
+     */
     public IoRuntimeOptions withBuffers(int size, int perLoop, int provided) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, size, perLoop, provided,
                 registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
     }
 
+    /**
+     * These options with each loop's first slab registered with the ring (fixed buffers, so
+     * sends from it skip the kernel's page pinning) or not.
+     *
+     * @param value whether to register the buffers
+     * @return the new options
+     */
     public IoRuntimeOptions withRegisterBuffers(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
                 providedBuffers, value, multishotRecv, blockedLoopThreshold, maxBufferMemory);
@@ -93,6 +143,9 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
     /**
      * Whether a connection's pooled recvs may run as one multishot recv (io_uring on Linux 6.0+;
      * on by default). Off, every recv is one SQE: for comparing the two, or for ruling it out.
+     *
+     * @param value whether to use multishot recv
+     * @return the new options
      */
     public IoRuntimeOptions withMultishotRecv(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
@@ -103,6 +156,9 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      * How long a callback may hold a loop thread before the runtime logs a WARNING naming the
      * loop and the stack it is stuck in (and INFO once it returns); {@link Duration#ZERO} turns
      * the detector off.
+     *
+     * @param value the threshold, or zero for off
+     * @return the new options
      */
     public IoRuntimeOptions withBlockedLoopThreshold(Duration value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
@@ -127,6 +183,9 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      * block held, {@link Connection#allocate()} throws {@link BufferPoolExhaustedException} and a
      * receive or sendv that needs a block fails with it. Pools grow by a slab at a time
      * ({@code bufferSize * buffersPerLoop}) and give grown slabs back after a second unused.
+     *
+     * @param bytes the cap, at least one buffer
+     * @return the new options
      */
     public IoRuntimeOptions withMaxBufferMemory(long bytes) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
