@@ -15,7 +15,13 @@ import java.util.concurrent.Executor;
  * connection's loop thread, and stages you chain with {@code thenApply}/{@code thenAccept}
  * run there too: keep them short and never block in them, or the loop and every connection
  * on it stall. To do slow work, chain with an executor:
- * {@code conn.recv().thenAcceptAsync(this::slowWork, myExecutor)}.
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="off-the-loop"}
+ *
+ * <p><b>Buffers.</b> {@link #recv()} hands you a buffer to release; {@link #send(IoBuffer)}
+ * takes one (see {@link IoBuffer} for the rules, which the runtime enforces). An echo:
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="echo"}
+ * Filling a buffer of your own:
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="allocate"}
  *
  * <p><b>Order.</b> Sends leave in the order they were called (one at a time, each complete
  * before the next starts, so concurrent senders never interleave bytes); so do receives.
@@ -49,32 +55,64 @@ public interface Connection {
      * loses data: what it would have returned goes to the next one. (A cancelled
      * {@code recv(into)} that lost the race to its data leaves the bytes in {@code into}, after
      * the writer index it had.)
+     *
+     * @return the received bytes in a buffer you own, or {@link IoBuffer#END_OF_STREAM}
      */
     CompletableFuture<IoBuffer> recv();
 
-    /** {@link #recv()} with a deadline. */
+    /**
+     * {@link #recv()} with a deadline.
+     *
+     * @param timeout how long to wait, from this call
+     * @return the received bytes, or a failure with {@link java.util.concurrent.TimeoutException}
+     *     (the data that arrives later goes to the next receive)
+     */
     CompletableFuture<IoBuffer> recv(Duration timeout);
 
     /**
-     * Receives into {@code into} after its writer index, which advances. Completes with the
-     * count, or -1 at end of stream. {@code into} must not be touched until then.
+     * Receives into {@code into} after its writer index, which advances. {@code into} is lent
+     * to the receive: every access throws until the future completes.
+     *
+     * @param into a buffer you own, with writable room
+     * @return the count received, or -1 at end of stream
      */
     CompletableFuture<Integer> recv(IoBuffer into);
 
+    /**
+     * {@link #recv(IoBuffer)} with a deadline.
+     *
+     * @param into a buffer you own, with writable room
+     * @param timeout how long to wait, from this call
+     * @return the count received, -1 at end of stream, or a failure with
+     *     {@link java.util.concurrent.TimeoutException}
+     */
     CompletableFuture<Integer> recv(IoBuffer into, Duration timeout);
 
     /**
      * Sends the buffer's readable bytes, completing once all are written (short writes are
      * continued). Takes ownership: the buffer is released when the send ends, however it ends.
+     *
+     * @param buffer what to send (taken)
+     * @return completes when every byte is written
      */
     CompletableFuture<Void> send(IoBuffer buffer);
 
+    /**
+     * {@link #send(IoBuffer)} with a deadline.
+     *
+     * @param buffer what to send (taken)
+     * @param timeout how long the send may take, from this call
+     * @return completes when every byte is written; fails with
+     *     {@link java.util.concurrent.TimeoutException} after {@code timeout}
+     */
     CompletableFuture<Void> send(IoBuffer buffer, Duration timeout);
 
     /**
      * Sends a copy of a segment's bytes, made before this returns in memory the runtime owns, so
-     * the segment may be freed at once (a cancelled or timed-out send may still be read by the
-     * kernel after its future has ended).
+     * the segment may be freed at once.
+     *
+     * @param bytes what to send (copied before this returns)
+     * @return completes when every byte is written
      */
     CompletableFuture<Void> send(MemorySegment bytes);
 
@@ -87,7 +125,12 @@ public interface Connection {
      */
     CompletableFuture<Void> send(MemorySegment bytes, Duration timeout);
 
-    /** Convenience: sends a copy of {@code bytes}. */
+    /**
+     * Sends a copy of {@code bytes}.
+     *
+     * @param bytes what to send (copied before this returns)
+     * @return completes when every byte is written
+     */
     default CompletableFuture<Void> send(byte[] bytes) {
         return send(MemorySegment.ofArray(bytes));
     }
@@ -107,6 +150,9 @@ public interface Connection {
      * Gathers several buffers into one sendmsg; takes ownership of all of them. Takes up to
      * {@code min(1024, (bufferSize - 56) / 16)} buffers (1020 with the default 16 KiB buffers);
      * more fail the future with IllegalArgumentException, and the buffers are still released.
+     *
+     * @param buffers what to send, in order; this takes them all
+     * @return completes when every byte is written
      */
     CompletableFuture<Void> sendv(IoBuffer... buffers);
 
@@ -120,7 +166,11 @@ public interface Connection {
      */
     CompletableFuture<Void> sendv(Duration timeout, IoBuffer... buffers);
 
-    /** Half-close: sends FIN after every send queued before it; receiving still works. */
+    /**
+     * Half-close: sends FIN after every send queued before it; receiving still works.
+     *
+     * @return completes once the FIN is sent
+     */
     CompletableFuture<Void> shutdownOutput();
 
     /**
@@ -198,7 +248,9 @@ public interface Connection {
     /**
      * Closes the connection: operations still running fail with
      * {@link ConnectionClosedException}, and the socket is closed once the kernel has returned
-     * every buffer. Idempotent; the future completes when the descriptor is closed.
+     * every buffer. Idempotent.
+     *
+     * @return completes when the descriptor is closed
      */
     CompletableFuture<Void> close();
 
@@ -207,7 +259,9 @@ public interface Connection {
      * drops unsent data and the peer gets a reset (its next read fails with ECONNRESET) instead
      * of an orderly end of stream. Operations still running fail with
      * {@link ConnectionClosedException}. Idempotent; after {@code close()} has closed the
-     * descriptor it does nothing more. Returns the same future as {@code close()}.
+     * descriptor it does nothing more.
+     *
+     * @return the same future as {@code close()}
      */
     CompletableFuture<Void> abort();
 
@@ -217,12 +271,15 @@ public interface Connection {
      * {@code SO_SNDBUF}, {@code SO_LINGER} (seconds; negative turns it off) and {@code IP_TOS}
      * (IPV6_TCLASS on an IPv6 socket). The call runs on the loop thread and waits for it.
      *
+     * @param <T> the option's value type
+     * @param option the option
+     * @param value its new value
      * @return this connection
      * @throws UnsupportedOperationException another option; the message lists the supported ones
      * @throws IllegalArgumentException      a value the option does not take (null, a negative
      *                                       buffer size, a TOS above 255...)
-     * @throws ConnectionClosedException     the connection is closed
-     * @throws NativeIoException             setsockopt failed (the message names the errno)
+     * @throws IOException                   the connection is closed ({@link ConnectionClosedException}),
+     *                                       or setsockopt failed ({@link NativeIoException}, naming the errno)
      */
     <T> Connection setOption(SocketOption<T> option, T value) throws IOException;
 
@@ -230,23 +287,32 @@ public interface Connection {
      * The option's value as the kernel reports it (Linux doubles the {@code SO_RCVBUF} and
      * {@code SO_SNDBUF} you set, to leave room for its bookkeeping; {@code SO_LINGER} is -1 when
      * off). Same options and exceptions as {@link #setOption}.
+     *
+     * @param <T> the option's value type
+     * @param option the option
+     * @return its value
+     * @throws IOException the connection is closed, or getsockopt failed
      */
     <T> T getOption(SocketOption<T> option) throws IOException;
 
     /**
      * A buffer from this connection's loop pool, to fill and {@link #send(IoBuffer) send}.
      *
+     * @return a buffer you own: send it or release it
      * @throws BufferPoolExhaustedException the runtime's buffer memory is at its cap
      *         ({@link IoRuntimeOptions#withMaxBufferMemory}) and every block is held
      */
     IoBuffer allocate();
 
+    /** {@return this end's address (IPv6 without a {@code %0} scope)} */
     InetSocketAddress localAddress();
 
+    /** {@return the peer's address (IPv6 without a {@code %0} scope)} */
     InetSocketAddress remoteAddress();
 
-    /** Runs tasks on this connection's loop thread. */
+    /** {@return an executor running tasks on this connection's loop thread (always queued)} */
     Executor executor();
 
+    /** {@return whether the connection is open: neither closed nor aborted} */
     boolean isOpen();
 }
