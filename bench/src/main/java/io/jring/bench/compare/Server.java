@@ -38,6 +38,10 @@ final class Server {
                 case "netty-epoll" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native epoll, 1 event loop");
                 case "netty-io_uring" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native io_uring, 1 event loop");
                 case "nio" -> new Spec(name, Kind.JAVA, true, true, "JDK NIO Selector, 1 thread");
+                case "tomcat-jdk" -> new Spec(name, Kind.JAVA, false, true,
+                        "Tomcat 11 Http11Nio2Protocol on the JDK's NIO.2 provider (epoll), maxThreads=1, unlimited keep-alive");
+                case "tomcat-jring" -> new Spec(name, Kind.JAVA, false, true,
+                        "Tomcat 11 Http11Nio2Protocol on jring's NIO.2 provider (io_uring, 1 loop), maxThreads=1, unlimited keep-alive");
                 default -> throw new IllegalArgumentException(name);
             };
         }
