@@ -58,6 +58,18 @@ public interface Connection {
      */
     CompletableFuture<Void> send(IoBuffer buffer);
 
+    /**
+     * Sends {@code count} bytes of {@code file} from {@code position}, in order with the other
+     * sends, without copying them into Java memory: SPLICE through a pipe on io_uring (READ and
+     * SEND of one pooled block where the ring lacks SPLICE), {@code sendfile(2)} on the blocking
+     * pool on epoll. A peer that does not read holds at most the socket's send buffer and one
+     * pipe (1 MiB) or block. Completes with the bytes sent: {@code count}, or fewer if the file
+     * ends first. The file stays open until the send ends, even if it is closed meanwhile.
+     */
+    CompletableFuture<Long> sendFile(AsyncFile file, long position, long count);
+
+    CompletableFuture<Long> sendFile(AsyncFile file, long position, long count, Duration timeout);
+
     CompletableFuture<Void> send(IoBuffer buffer, Duration timeout);
 
     /**

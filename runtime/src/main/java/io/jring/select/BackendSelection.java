@@ -68,15 +68,8 @@ public final class BackendSelection {
      */
     public static UringProbe probe() {
         UringProbe probe = UringProbe.run();
-        String hidden = System.getProperty("jring.probe.hideOps", "");
-        for (String name : hidden.split(",")) {
-            if (!name.isBlank()) {
-                int opcode = io.jring.bindings.IoUringConstants.OPCODE_NAMES.indexOf(name.trim().toUpperCase(java.util.Locale.ROOT));
-                if (opcode < 0) {
-                    throw new IllegalArgumentException("jring.probe.hideOps: unknown opcode " + name);
-                }
-                probe = probe.without(opcode);
-            }
+        for (int opcode : UringProbe.hiddenOps()) {
+            probe = probe.without(opcode);
         }
         return probe;
     }

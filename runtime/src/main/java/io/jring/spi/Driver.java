@@ -57,6 +57,11 @@ public interface Driver {
         throw new UnsupportedOperationException("no provided buffers in " + backend());
     }
 
+    /** Whether this driver's ring runs {@code opcode} (its probe, minus hidden ops); false without a ring. */
+    default boolean ringSupports(int opcode) {
+        return false;
+    }
+
     default boolean fixedBuffersRegistered() {
         return false;
     }
