@@ -200,6 +200,10 @@ public final class EpollDriver implements Driver {
      * or the direction is known not to be ready (the op would only meet EAGAIN).
      */
     private void start(Op<?> op) {
+        if (op.kind() == Op.Kind.FILE) {
+            offload(op); // nothing to wait for, and its descriptor may be none (openat's AT_FDCWD)
+            return;
+        }
         FdState fd = state(op.fd());
         boolean write = FdState.wantsWrite(op);
         if (fd.hasWaiters(write) || (!fd.ready(write) && tracked(op))) {

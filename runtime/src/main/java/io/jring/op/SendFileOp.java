@@ -64,9 +64,8 @@ public final class SendFileOp extends Op<Long> {
     private MemorySegment blockMemory;
     private int chunk;
     private int chunkSent;
-    // sendfile: the off_t it advances, and what the last call offered
+    // sendfile: the off_t it advances
     private MemorySegment offset;
-    private long offered;
     private boolean fileGivenBack;
 
     /**
@@ -204,15 +203,18 @@ public final class SendFileOp extends Op<Long> {
 
     @Override
     public long attempt() {
-        offered = Math.min(remaining(), SENDFILE_CHUNK);
         offset.set(ValueLayout.JAVA_LONG, 0, position + sent);
-        return FileCalls.sendfile(fd, fileFd, offset, offered);
+        return FileCalls.sendfile(fd, fileFd, offset, Math.min(remaining(), SENDFILE_CHUNK));
     }
 
-    /** A sendfile that took less than offered: the socket's send buffer is full. */
+    /**
+     * Never: a sendfile that took less than offered may have met a full socket or the end of
+     * the file, and only the next call can tell (EAGAIN parks it, 0 ends it). Guessing "full"
+     * would park a send at end of file for an edge that never comes.
+     */
     @Override
     public boolean drainedBy(long res) {
-        return mode == Mode.SENDFILE && res > 0 && res < offered;
+        return false;
     }
 
     // ---- results ---------------------------------------------------------------------------
