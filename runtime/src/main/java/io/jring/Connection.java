@@ -98,6 +98,32 @@ public interface Connection {
     CompletableFuture<Void> send(IoBuffer buffer);
 
     /**
+     * Sends {@code count} bytes of {@code file} from {@code position}, in order with the other
+     * sends, without copying them into Java memory: SPLICE through a pipe on io_uring (READ and
+     * SEND of one pooled block where the ring lacks SPLICE), {@code sendfile(2)} on the blocking
+     * pool on epoll. A peer that does not read holds at most the socket's send buffer and one
+     * pipe (1 MiB) or block. Completes with the bytes sent: {@code count}, or fewer if the file
+     * ends first. The file stays open until the send ends, even if it is closed meanwhile.
+     *
+     * @param file an open file of this runtime
+     * @param position where in the file to start
+     * @param count how many bytes to send at most
+     * @return the bytes sent
+     */
+    CompletableFuture<Long> sendFile(AsyncFile file, long position, long count);
+
+    /**
+     * {@link #sendFile(AsyncFile, long, long)} with a deadline.
+     *
+     * @param file an open file of this runtime
+     * @param position where in the file to start
+     * @param count how many bytes to send at most
+     * @param timeout how long the whole send may take, from this call
+     * @return the bytes sent, or a failure with {@link java.util.concurrent.TimeoutException}
+     */
+    CompletableFuture<Long> sendFile(AsyncFile file, long position, long count, Duration timeout);
+
+    /**
      * {@link #send(IoBuffer)} with a deadline.
      *
      * @param buffer what to send (taken)

@@ -260,6 +260,31 @@ public final class IoRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens a file on the next loop (round robin), with the options of
+     * {@link java.nio.channels.FileChannel#open}: READ (the default), WRITE, APPEND, CREATE,
+     * CREATE_NEW, TRUNCATE_EXISTING, DSYNC, SYNC. A missing file fails with ENOENT, a
+     * directory opened for writing with EISDIR, a forbidden one with EACCES, each a
+     * {@link NativeIoException} naming {@code openat} and the path. See {@link AsyncFile}.
+     *
+     * @param path the file
+     * @param options how to open it; none means READ
+     * @return the open file
+     */
+    public CompletableFuture<AsyncFile> openFile(java.nio.file.Path path, java.nio.file.OpenOption... options) {
+        if (closed) {
+            return LoopFuture.failed(new ConnectionClosedException("runtime is closed"));
+        }
+        int flags;
+        try {
+            flags = io.jring.loop.OpenFlags.of(options);
+        } catch (RuntimeException e) {
+            return LoopFuture.failed(e);
+        }
+        EventLoop loop = loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
+        return loop.openFile(path.toAbsolutePath(), flags);
+    }
+
     /** {@return pooled blocks held by users, operations and the kernel, over all loops (for tests and monitoring)} */
     public int buffersInUse() {
         return allPools().stream().mapToInt(BufferPool::inUse).sum();

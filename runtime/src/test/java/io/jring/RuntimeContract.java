@@ -80,6 +80,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("files: AsyncFile and sendFile")
+    class Files extends FilesContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("datagrams (UDP)")
     class Datagrams extends DatagramContract {
         @Override

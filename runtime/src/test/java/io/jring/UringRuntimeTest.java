@@ -13,6 +13,30 @@ class UringRuntimeTest extends RuntimeContract {
         return Backend.IO_URING;
     }
 
+    /**
+     * The file suite again with SPLICE and the ring's file opcodes hidden (as on a kernel
+     * without them): sendFile reads and sends through one pooled block, and open, write,
+     * fsync, statx and close run on the blocking pool (READ is required, so reads stay on the ring).
+     */
+    @org.junit.jupiter.api.Nested
+    @org.junit.jupiter.api.DisplayName("files with SPLICE, OPENAT, WRITE, FSYNC, STATX, CLOSE hidden")
+    class FilesWithoutRingFileOps extends FilesContract {
+        @Override
+        protected Backend backend() {
+            return Backend.IO_URING;
+        }
+
+        @Override
+        protected String hiddenOps() {
+            return "SPLICE,OPENAT,WRITE,FSYNC,STATX,CLOSE";
+        }
+
+        @Override
+        protected String expectedSendFileForm() {
+            return "read+send";
+        }
+    }
+
     /** With JRING_REQUIRE_URING=1 (or the option) io_uring must still open: requiring it is not refusing it. */
     @Test
     void requiringUringOpensUring() throws Exception {

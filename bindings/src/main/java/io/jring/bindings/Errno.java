@@ -16,9 +16,11 @@ public final class Errno {
     public static final int EFAULT = 14;
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;
+    public static final int EISDIR = 21;
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
     public static final int EMFILE = 24;
+    public static final int ESPIPE = 29;
     public static final int ENOSPC = 28;
     public static final int EPIPE = 32;
     public static final int ERANGE = 34;

@@ -10,6 +10,7 @@ public final class IoUringConstants {
     // Opcodes (enum io_uring_op).
     public static final int IORING_OP_NOP = 0;
     public static final int IORING_OP_READV = 1;
+    public static final int IORING_OP_FSYNC = 3;
     public static final int IORING_OP_WRITEV = 2;
     public static final int IORING_OP_READ_FIXED = 4;
     public static final int IORING_OP_WRITE_FIXED = 5;
@@ -23,11 +24,14 @@ public final class IoUringConstants {
     public static final int IORING_OP_ASYNC_CANCEL = 14;
     public static final int IORING_OP_LINK_TIMEOUT = 15;
     public static final int IORING_OP_CONNECT = 16;
+    public static final int IORING_OP_OPENAT = 18;
     public static final int IORING_OP_CLOSE = 19;
+    public static final int IORING_OP_STATX = 21;
     public static final int IORING_OP_READ = 22;
     public static final int IORING_OP_WRITE = 23;
     public static final int IORING_OP_SEND = 26;
     public static final int IORING_OP_RECV = 27;
+    public static final int IORING_OP_SPLICE = 30;
     public static final int IORING_OP_PROVIDE_BUFFERS = 31;
     public static final int IORING_OP_SHUTDOWN = 34;
     public static final int IORING_OP_MSG_RING = 40;
@@ -111,6 +115,8 @@ public final class IoUringConstants {
     public static final int IORING_RECVSEND_FIXED_BUF = 1 << 2;
     public static final int IORING_ACCEPT_MULTISHOT = 1 << 0;
     public static final int IORING_ASYNC_CANCEL_ALL = 1 << 0;
+    /** fsync_flags of IORING_OP_FSYNC: fdatasync instead of fsync. */
+    public static final int IORING_FSYNC_DATASYNC = 1 << 0;
     public static final int IORING_ASYNC_CANCEL_FD = 1 << 1;
     public static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
     public static final int IORING_TIMEOUT_ABS = 1 << 0;

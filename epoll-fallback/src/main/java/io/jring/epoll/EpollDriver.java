@@ -22,6 +22,7 @@ import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import io.jring.bindings.SocketLayouts;
 import io.jring.op.Op;
+import io.jring.spi.BlockingPool;
 import io.jring.spi.Driver;
 import io.jring.spi.DriverCounters;
 import io.jring.spi.DriverSettings;
@@ -113,6 +114,7 @@ public final class EpollDriver implements Driver {
     private static final int RUNNING_CANCELLED = 1;  // ... and cancel() was called meanwhile
     private static final int PARKED = 2;             // waiting for readiness on its fd
     private static final int DEFERRED = 3;           // to be tried at the next poll
+    private static final int POOLED = 4;             // its blocking attempt() runs on the blocking pool
 
     /** Results taken per descriptor and direction per turn, so one busy peer cannot starve the rest. */
     private static final int BUDGET = 64;
@@ -144,6 +146,8 @@ public final class EpollDriver implements Driver {
     private final ArrayDeque<FdState> idleListeners = new ArrayDeque<>();
     private final ArrayDeque<Op<?>> deferred = new ArrayDeque<>();
     private final DriverCounters counters = new DriverCounters();
+    /** Where ops whose attempt() may block (files, sendfile) run: never on this loop's thread. */
+    private final BlockingPool blockingPool = new BlockingPool(this::wakeup);
     private FdState[] fds = new FdState[256];
     private int inFlight;
     private int depth;
@@ -196,6 +200,10 @@ public final class EpollDriver implements Driver {
      * or the direction is known not to be ready (the op would only meet EAGAIN).
      */
     private void start(Op<?> op) {
+        if (op.kind() == Op.Kind.FILE) {
+            offload(op); // nothing to wait for, and its descriptor may be none (openat's AT_FDCWD)
+            return;
+        }
         FdState fd = state(op.fd());
         boolean write = FdState.wantsWrite(op);
         if (fd.hasWaiters(write) || (!fd.ready(write) && tracked(op))) {
@@ -218,6 +226,10 @@ public final class EpollDriver implements Driver {
         for (int budget = BUDGET; budget > 0; budget--) {
             if (op.isDone()) {
                 end(op, true); // cancelled by the user meanwhile
+                return;
+            }
+            if (op.blocking()) {
+                offload(op);
                 return;
             }
             long res = attempt(op);
@@ -261,6 +273,49 @@ public final class EpollDriver implements Driver {
     private static void noteDrained(FdState fd, Op<?> op, boolean write, long res) {
         if ((write || !fd.hungUp) && op.drainedBy(res)) {
             fd.notReady(write);
+        }
+    }
+
+    private void offload(Op<?> op) {
+        op.slot(POOLED);
+        blockingPool.start(op);
+    }
+
+    /**
+     * Takes the blocking pool's results on the loop thread. A result goes to the op's
+     * {@code complete} like an attempt's would (even after a cancel: an open that succeeded must
+     * still close its descriptor); EAGAIN from a data transfer (sendfile into a full socket)
+     * parks it for the socket's next edge, as an attempt's EAGAIN does.
+     */
+    private void finishBlocking() {
+        BlockingPool.Result result;
+        while ((result = blockingPool.poll()) != null) {
+            Op<?> op = result.op();
+            if (result.thrown() != null) {
+                op.cancelBecause(result.thrown());
+                end(op, true);
+                continue;
+            }
+            long res = result.res();
+            boolean write = FdState.wantsWrite(op);
+            if (res == -Errno.EAGAIN && tracked(op)) {
+                FdState fd = state(op.fd());
+                fd.notReady(write);
+                park(op, fd, write); // or ends it, if it was cancelled meanwhile
+                continue;
+            }
+            if (tracked(op)) {
+                noteDrained(state(op.fd()), op, write, res);
+            }
+            op.slot(RUNNING);
+            int next = complete(op, res);
+            if (next == THREW_IN_COMPLETE) {
+                end(op, true);
+            } else if (next == Op.FINISHED || cancelled(op)) {
+                end(op, next != Op.FINISHED);
+            } else {
+                start(op);
+            }
         }
     }
 
@@ -423,6 +478,12 @@ public final class EpollDriver implements Driver {
                 op.slot(RUNNING_CANCELLED);
                 return true;
             }
+            case POOLED -> {
+                if (blockingPool.cancel(op) == BlockingPool.REMOVED) {
+                    end(op, true); // no thread ever ran it
+                }
+                return true; // else it ends when its syscall returns
+            }
             default -> {
                 return false;
             }
@@ -483,7 +544,7 @@ public final class EpollDriver implements Driver {
         unregisterIdleListeners();
         int backlogged = backlog.size();
         int deferredOps = deferred.size();
-        int timeout = waitNanos != 0 && backlogged == 0 && deferredOps == 0
+        int timeout = waitNanos != 0 && backlogged == 0 && deferredOps == 0 && !blockingPool.hasResults()
                 ? roundUpToMillis(waitNanos) : 0;
         int count = LibC.epollWait(epollFd, events, maxEvents, timeout);
         counters.entered();
@@ -501,6 +562,7 @@ public final class EpollDriver implements Driver {
         for (int i = 0; i < deferredOps && !deferred.isEmpty(); i++) {
             start(deferred.poll());
         }
+        finishBlocking();
     }
 
     private void dispatch(int ready, long data) {
@@ -554,6 +616,11 @@ public final class EpollDriver implements Driver {
             }
             if (!fd.ready(write) && tracked(op)) {
                 return true; // drained by the previous op: the next edge serves it
+            }
+            if (op.blocking()) {
+                unpark(op); // the ops behind it wait: it is still first in line until its result comes
+                offload(op);
+                return true;
             }
             op.slot(RUNNING);
             long res = attempt(op);

@@ -427,6 +427,11 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     @Override
+    public boolean ringSupports(int opcode) {
+        return driver.ringSupports(opcode);
+    }
+
+    @Override
     public boolean multishotAccept() {
         return driver.multishotAccept();
     }
@@ -465,6 +470,30 @@ public final class EventLoop implements OpContext, Executor {
             register(connection);
         }
         return connection;
+    }
+
+    /** Turns a descriptor a {@code FileOpenOp} opened into a file owned by this loop (loop thread). */
+    io.jring.AsyncFile adoptFile(int fd, java.nio.file.Path path) {
+        LoopFile file = new LoopFile(this, fd, path);
+        if (shuttingDown) {
+            file.close();
+        } else {
+            register(file);
+        }
+        return file;
+    }
+
+    /** Opens {@code path} on this loop: OPENAT on the ring, or openat on the blocking pool. */
+    public java.util.concurrent.CompletableFuture<io.jring.AsyncFile> openFile(java.nio.file.Path path, int flags) {
+        io.jring.op.FileOpenOp op = new io.jring.op.FileOpenOp(this, path, flags, fd -> adoptFile(fd, path), 0);
+        run(() -> {
+            if (isShuttingDown()) {
+                abandon(op, "runtime is closed");
+            } else {
+                submit(op);
+            }
+        });
+        return op;
     }
 
     /**

@@ -93,6 +93,27 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     @Override
+    public CompletableFuture<Long> sendFile(io.jring.AsyncFile file, long position, long count) {
+        return sendFile(file, position, count, null);
+    }
+
+    @Override
+    public CompletableFuture<Long> sendFile(io.jring.AsyncFile file, long position, long count, Duration timeout) {
+        if (!(file instanceof LoopFile source) || !loop.pool().sameRuntime(source.loop().pool())) {
+            return LoopFuture.failed(new IllegalArgumentException(file + " was not opened by this connection's IoRuntime"));
+        }
+        if (!source.borrow()) { // the descriptor stays open until the send ends
+            return LoopFuture.failed(io.jring.op.FileOp.error("sendFile", source.path(), io.jring.bindings.Errno.EBADF));
+        }
+        try {
+            return enqueueSend(new io.jring.op.SendFileOp(loop, this, fd, source.fd(), source.path(), position, count,
+                    source::giveBack, timeoutNanos(timeout)));
+        } catch (RuntimeException e) {
+            return LoopFuture.failed(e); // the op gave the file back
+        }
+    }
+
+    @Override
     public CompletableFuture<Void> send(MemorySegment bytes) {
         return send(bytes, null);
     }

@@ -51,13 +51,21 @@ public final class Invariants {
      * provided-buffer ring). Throws, so that the driver fails the op instead of submitting it.
      */
     public static void checkSqe(Op<?> op, int opcode, long address, int length) {
-        if (address == 0 || op.holdsMemory(address, length)) {
+        // OPENAT's len is the mode and STATX's the mask: their addr (a path) is checked alone.
+        int named = opcode == io.jring.bindings.IoUringConstants.IORING_OP_OPENAT
+                || opcode == io.jring.bindings.IoUringConstants.IORING_OP_STATX ? 1 : length;
+        if (address == 0 || !addrIsMemory(opcode) || op.holdsMemory(address, named)) {
             return;
         }
         String what = op.name() + " (opcode " + opcode + ", fd " + op.fd() + ") named 0x" + Long.toHexString(address)
                 + "+" + length + ", memory it does not hold";
         violated(what);
         throw new IllegalStateException("jring invariant: " + what);
+    }
+
+    /** Opcodes whose {@code addr} field is not an address: SPLICE's is an offset in its input file. */
+    private static boolean addrIsMemory(int opcode) {
+        return opcode != io.jring.bindings.IoUringConstants.IORING_OP_SPLICE;
     }
 
     /** Whether {@code [address, address + length)} lies in {@code segment}, which is still alive. */

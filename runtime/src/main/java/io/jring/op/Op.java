@@ -100,6 +100,8 @@ public abstract class Op<T> extends RuntimeFuture<T> {
         /** Writes a connection's data (its result may show the send buffer full). */
         SEND,
         SHUTDOWN,
+        /** A file operation (open, read, write, sync, stat, close): no readiness to wait for. */
+        FILE,
         /** Anything else (tests, internal ops). */
         OTHER
     }
@@ -119,6 +121,16 @@ public abstract class Op<T> extends RuntimeFuture<T> {
      */
     public int bufferGroup() {
         return 0;
+    }
+
+    /**
+     * Whether the next {@link #attempt()} may block the calling thread on a file (disk I/O, or
+     * a file op the ring cannot do): a driver then never runs it on its loop thread but hands it
+     * to its {@link io.jring.spi.BlockingPool}, and its result comes back to the loop. Asked
+     * before every submission, so an op may move between the ring and the pool as it goes.
+     */
+    public boolean blocking() {
+        return false;
     }
 
     // ---- completion form -------------------------------------------------------------------
@@ -203,6 +215,18 @@ public abstract class Op<T> extends RuntimeFuture<T> {
      */
     public final void failNow(Throwable cause) {
         settleExceptionally(cause);
+    }
+
+    /**
+     * Fails the future now, as a user's cancel would, while a blocking pool thread still runs
+     * the op's syscall (it cannot be interrupted): what the op holds stays lent until its result
+     * comes back and {@link #aborted()} gives it up. For deadlines and closes on the pool.
+     */
+    public final void failWhileRunning(Throwable cause) {
+        if (!isDone()) {
+            onCancelling();
+            settleExceptionally(cause);
+        }
     }
 
     /** How errors name this op's call, e.g. {@code recv} or {@code io_uring recv}. */

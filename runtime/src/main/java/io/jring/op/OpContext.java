@@ -16,6 +16,14 @@ public interface OpContext {
     /** Whether registered (fixed) buffers may be used with the fixed-buffer opcodes. */
     boolean fixedBuffersRegistered();
 
+    /**
+     * Whether this loop's ring runs {@code opcode} (io_uring, minus {@code -Djring.probe.hideOps});
+     * false on epoll. File ops and sendFile pick their form by it.
+     */
+    default boolean ringSupports(int opcode) {
+        return false;
+    }
+
     /** Whether the kernel takes multishot accept (io_uring, 5.19+). */
     boolean multishotAccept();
 

@@ -20,4 +20,9 @@ public interface Sqe {
 
     /** {@code buf_index} (fixed buffers) or {@code buf_group} (provided buffers): one field. */
     Sqe bufIndex(int index);
+
+    /** {@code splice_fd_in}: the descriptor a SPLICE reads from. */
+    default Sqe spliceFdIn(int fd) {
+        throw new UnsupportedOperationException("splice_fd_in");
+    }
 }

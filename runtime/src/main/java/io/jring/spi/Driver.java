@@ -82,6 +82,11 @@ public interface Driver {
         return false;
     }
 
+    /** Whether this driver's ring runs {@code opcode} (its probe, minus hidden ops); false without a ring. */
+    default boolean ringSupports(int opcode) {
+        return false;
+    }
+
     default boolean fixedBuffersRegistered() {
         return false;
     }

@@ -77,6 +77,12 @@ final class SqeCursor implements Sqe {
         return this;
     }
 
+    @Override
+    public Sqe spliceFdIn(int fd) {
+        sqes.set(ValueLayout.JAVA_INT, base + io.jring.bindings.IoUringAbi.SQE_FILE_INDEX, fd);
+        return this;
+    }
+
     /** Zeroes the SQE again: a NOP whose CQE nobody waits for (user_data 0), for an op whose prepare failed. */
     void clear() {
         for (long i = 0; i < io.jring.bindings.IoUringAbi.SQE_SIZE; i += 8) {

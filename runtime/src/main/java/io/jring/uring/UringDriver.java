@@ -74,6 +74,9 @@ public final class UringDriver implements Driver {
     private final MemorySegment wakeReadBuffer;
     private final MemorySegment wakeWriteValue;
     private final HeldSubmissions held = new HeldSubmissions();
+    /** File ops whose opcode this ring lacks (hidden, or an old kernel) run here, off the loop. */
+    private final io.jring.spi.BlockingPool blockingPool = new io.jring.spi.BlockingPool(this::wakeup);
+    private final java.util.Set<Integer> supportedOps;
     private final DriverCounters counters = new DriverCounters();
     private final int loopIndex;
     /** Eventfd reads in the kernel: one, or more after a loss of completions (see {@link #completionsLost}). */
@@ -99,6 +102,7 @@ public final class UringDriver implements Driver {
         this.cqHead = ring.cqHead();
         this.droppedSeen = ring.cqDropped();
         this.cursor = new SqeCursor(ring.sqes());
+        this.supportedOps = UringProbe.supportedOps(ring.struct);
         this.ops = new OpTable(256);
 
         String[] why = new String[1];
@@ -152,6 +156,10 @@ public final class UringDriver implements Driver {
     @Override
     public void submit(Op<?> op) {
         ops.add(op);
+        if (op.blocking()) {
+            blockingPool.start(op); // in the op table too: it counts as in flight, and cancel finds it
+            return;
+        }
         if (!held.isEmpty()) {
             held.write(op); // behind what waits already, in order
             return;
@@ -187,6 +195,13 @@ public final class UringDriver implements Driver {
     public boolean cancel(Op<?> op) {
         if (!ops.contains(op)) {
             return false;
+        }
+        int pooled = blockingPool.cancel(op);
+        if (pooled != io.jring.spi.BlockingPool.NOT_HERE) {
+            if (pooled == io.jring.spi.BlockingPool.REMOVED) {
+                end(op, true); // no thread ever ran it
+            }
+            return true;
         }
         if (held.forget(op)) {
             end(op, true); // the kernel never saw it
@@ -289,8 +304,8 @@ public final class UringDriver implements Driver {
             datagramBuffers.refill();
         }
         flushHeld();
-        if (!held.isEmpty()) {
-            waitNanos = 0; // room comes from reaping, not from waiting
+        if (!held.isEmpty() || blockingPool.hasResults()) {
+            waitNanos = 0; // room comes from reaping, not from waiting; pool results are ready now
         }
         if (ring.cqReady() == 0 || ring.unsubmitted() > 0) {
             boolean wait = waitNanos != 0 && ring.cqReady() == 0;
@@ -304,6 +319,43 @@ public final class UringDriver implements Driver {
         reap();
         flushOverflow();
         checkLoss();
+        finishBlocking();
+    }
+
+    /**
+     * Takes the blocking pool's results, on the loop thread, as {@link #dispatch} takes CQEs: the
+     * result goes to the op's {@code complete} even when a cancel came meanwhile (an open that
+     * succeeded must still close its descriptor), and an op that goes on is submitted again,
+     * to the ring or the pool as its next step needs.
+     */
+    private void finishBlocking() {
+        io.jring.spi.BlockingPool.Result result;
+        while ((result = blockingPool.poll()) != null) {
+            Op<?> op = result.op();
+            if (!ops.contains(op)) {
+                continue;
+            }
+            if (result.thrown() != null) {
+                failed(op, result.thrown(), "attempt", false);
+                continue;
+            }
+            int next;
+            try {
+                next = op.complete(result.res(), 0);
+            } catch (Throwable t) {
+                failed(op, t, "complete", false);
+                continue;
+            }
+            if (next == Op.FINISHED) {
+                end(op, false);
+            } else if (op.cancelRequested() || op.isDone()) {
+                end(op, true);
+            } else if (op.blocking()) {
+                blockingPool.start(op);
+            } else {
+                write(op);
+            }
+        }
     }
 
     /**
@@ -601,6 +653,11 @@ public final class UringDriver implements Driver {
     @Override
     public boolean fixedBuffersRegistered() {
         return fixedBuffers;
+    }
+
+    @Override
+    public boolean ringSupports(int opcode) {
+        return supportedOps.contains(opcode);
     }
 
     @Override

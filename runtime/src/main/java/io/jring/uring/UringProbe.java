@@ -53,6 +53,33 @@ public record UringProbe(LibUring.Availability library, int setupErrno, int feat
         }
     }
 
+    /**
+     * The opcodes {@code -Djring.probe.hideOps=SPLICE,OPENAT} names: taken out of every probe
+     * answer (backend selection, {@code doctor}, and each loop's own ring), so the fallback of
+     * an io_uring-only path runs on a kernel that has it. Unknown names are refused.
+     */
+    public static Set<Integer> hiddenOps() {
+        Set<Integer> hidden = new TreeSet<>();
+        for (String name : System.getProperty("jring.probe.hideOps", "").split(",")) {
+            if (!name.isBlank()) {
+                int opcode = IoUringConstants.OPCODE_NAMES.indexOf(name.trim().toUpperCase(java.util.Locale.ROOT));
+                if (opcode < 0) {
+                    throw new IllegalArgumentException("jring.probe.hideOps: unknown opcode " + name
+                            + " (names are IORING_OP_* without the prefix, e.g. RECVMSG)");
+                }
+                hidden.add(opcode);
+            }
+        }
+        return hidden;
+    }
+
+    /** The opcodes the kernel lists for this ring (liburing's {@code struct io_uring}), minus {@link #hiddenOps()}. */
+    static Set<Integer> supportedOps(MemorySegment ring) {
+        Set<Integer> supported = new TreeSet<>(readProbe(ring));
+        supported.removeAll(hiddenOps());
+        return Collections.unmodifiableSet(supported);
+    }
+
     private static Set<Integer> readProbe(MemorySegment ring) {
         MemorySegment probe = LibUring.getProbeRing(ring);
         if (probe.equals(MemorySegment.NULL)) {
@@ -97,27 +124,6 @@ public record UringProbe(LibUring.Availability library, int setupErrno, int feat
      */
     public List<String> missingFeatures() {
         return (features & IoUringConstants.IORING_FEAT_EXT_ARG) != 0 ? List.of() : List.of("EXT_ARG");
-    }
-
-    /**
-     * The opcodes {@code -Djring.probe.hideOps=RECV,SEND} hides: backend selection and
-     * {@code doctor} leave them out of the probe, and a driver does not use an optional one
-     * (RECVMSG: datagrams are then received by polling and a recvmsg call on the loop thread),
-     * so a test or a user sees what jring does on a kernel without them.
-     */
-    public static Set<Integer> hiddenOps() {
-        Set<Integer> hidden = new TreeSet<>();
-        for (String name : System.getProperty("jring.probe.hideOps", "").split(",")) {
-            if (!name.isBlank()) {
-                int opcode = IoUringConstants.OPCODE_NAMES.indexOf(name.trim().toUpperCase(java.util.Locale.ROOT));
-                if (opcode < 0) {
-                    throw new IllegalArgumentException("jring.probe.hideOps: unknown opcode " + name
-                            + " (names are IORING_OP_* without the prefix, e.g. RECVMSG)");
-                }
-                hidden.add(opcode);
-            }
-        }
-        return hidden;
     }
 
     /** A copy of this probe without {@code opcode}: the seam tests use to stand for an older kernel. */

@@ -882,6 +882,70 @@ public final class TlsConnection implements Connection {
         return raw.getOption(option);
     }
 
+    /**
+     * Sends part of a file. TLS must encrypt every byte, so there is no zero-copy path: the file
+     * is read one pooled block at a time ({@link io.jring.AsyncFile#read(long, int)}), and each
+     * block is encrypted and sent before the next is read, so a peer that does not read holds
+     * one block. Unlike the plain connection's, this send is a chain of sends: another send
+     * called before its future completes may leave between two of its blocks, so send what
+     * follows the file once the future has completed (as the http example does).
+     */
+    @Override
+    public CompletableFuture<Long> sendFile(io.jring.AsyncFile file, long position, long count) {
+        return sendFile(file, position, count, null);
+    }
+
+    @Override
+    public CompletableFuture<Long> sendFile(io.jring.AsyncFile file, long position, long count, Duration timeout) {
+        checkTimeout(timeout);
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException("position and count must be >= 0, got " + position + ", " + count);
+        }
+        CompletableFuture<Long> result = new CompletableFuture<>();
+        if (timeout != null) {
+            var deadline = Timers.after(timeout, loop, () -> result.completeExceptionally(
+                    new TimeoutException("TLS sendFile: not sent within " + timeout)));
+            result.whenComplete((v, e) -> deadline.cancel(false));
+        }
+        sendFilePiece(file, position, count, 0, result);
+        return result;
+    }
+
+    private void sendFilePiece(io.jring.AsyncFile file, long position, long left, long sent,
+                               CompletableFuture<Long> result) {
+        if (result.isDone()) {
+            return; // timed out or cancelled: stop between blocks
+        }
+        if (left == 0) {
+            result.complete(sent);
+            return;
+        }
+        int piece = (int) Math.min(left, 16 << 10);
+        file.read(position, piece).whenComplete((block, readError) -> {
+            if (readError != null) {
+                result.completeExceptionally(readError);
+                return;
+            }
+            if (block.isEndOfStream() || block.readableBytes() == 0) {
+                block.release();
+                result.complete(sent); // the file ended first
+                return;
+            }
+            if (result.isDone()) {
+                block.release();
+                return;
+            }
+            int n = block.readableBytes();
+            send(block).whenComplete((v, sendError) -> {
+                if (sendError != null) {
+                    result.completeExceptionally(sendError);
+                } else {
+                    sendFilePiece(file, position + n, left - n, sent + n, result);
+                }
+            });
+        });
+    }
+
     @Override
     public IoBuffer allocate() {
         return raw.allocate();

@@ -32,6 +32,9 @@ public final class HttpServer {
         InetSocketAddress address = new InetSocketAddress(args.get("host", "127.0.0.1"), args.getInt("port", 8080));
         CountDownLatch stopped = new CountDownLatch(1);
         try (IoRuntime runtime = IoRuntime.open(args.runtimeOptions())) {
+            if (config.files() != null) {
+                config.files().attach(runtime);
+            }
             Listener listener = runtime.listen(address);
             listener.onAccept(connection -> tls.accept(connection, c -> new HttpConnection(c, config, routes).start()));
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

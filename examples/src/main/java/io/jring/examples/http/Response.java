@@ -40,7 +40,10 @@ record Response(int status, String contentType, Body body, List<String> extraHea
     }
 
     /** A file, read into pooled blocks only as the output has room for it. */
-    record FileBody(Path path, long length) implements Body {}
+    /** A file, sent with {@code Connection.sendFile} from the {@code AsyncFile} that {@code opener} opens. */
+    record FileBody(Path path, long length,
+                    java.util.function.Function<Path, java.util.concurrent.CompletableFuture<io.jring.AsyncFile>> opener)
+            implements Body {}
 
     static Response of(int status, String contentType, Body body) {
         return new Response(status, contentType, body, List.of(), false, null);

@@ -3,8 +3,6 @@ package io.jring.examples.http;
 import io.jring.Connection;
 import io.jring.IoBuffer;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -21,23 +19,17 @@ import java.util.function.Consumer;
  *
  * <p>Header blocks and small bodies are copied into the same block while it has room, so
  * sixteen pipelined "Hello, World!" responses are one block and one syscall. Echoed request
- * bodies are sent from the blocks they arrived in. Files are read into blocks only while the
- * connection's unsent output is under {@link #FILE_WINDOW} (or {@code maxUnsent}, if smaller):
- * a large file, or a client that stops reading, never makes the server hold more than that
- * (plus a block) for one connection.
+ * bodies are sent from the blocks they arrived in. Files never pass through Java memory nor
+ * the loop thread: each is opened as an {@code AsyncFile} and sent with {@code sendFile} (SPLICE
+ * on io_uring, sendfile on epoll's blocking pool), {@link #SEND_FILE_CHUNK} at a time so every
+ * piece that leaves counts as progress for the stall check; a client that stops reading holds
+ * no pooled block, only its socket buffer and one pipe.
  */
 final class ResponseWriter {
     /** Blocks per sendv: sending starts while a large file is still being read (and stays far below IOV_MAX). */
     private static final int MAX_BATCH_BLOCKS = 64;
-    /**
-     * A file is read into blocks only while the connection has less than this unsent, whatever
-     * {@code maxUnsent} allows: a client that stops reading a large file then holds at most this
-     * much of the runtime's buffer memory, so 150 of them take 38 MiB, not 150 times maxUnsent
-     * (which could pass the runtime's cap and fail everyone's allocations).
-     */
-    static final long FILE_WINDOW = 256 << 10;
-    /** File bytes per sendv: a quarter of the window, so the next piece is read while earlier ones leave. */
-    private static final long FILE_CHUNK = FILE_WINDOW / 4;
+    /** File bytes per sendFile: a client that reads shows progress at least this often. */
+    static final long SEND_FILE_CHUNK = 4L << 20;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     private final Connection connection;
@@ -50,8 +42,10 @@ final class ResponseWriter {
     private long unsent;             // handed to sendv, not yet completed
     private long lastProgressNanos = System.nanoTime();
     private boolean headWritten;     // of pending's first response
-    private FileChannel file;        // of pending's first response, open while it streams
-    private long fileLeft;
+    private io.jring.AsyncFile file; // of pending's first response, open while it streams
+    private boolean fileBusy;        // an open or a sendFile of it is in flight
+    private long fileSent;
+    private boolean released;
 
     /** {@code onSent} runs on the loop thread as each sendv ends (with its error, or null). */
     ResponseWriter(Connection connection, long maxUnsent, Consumer<Throwable> onSent) {
@@ -131,6 +125,7 @@ final class ResponseWriter {
 
     /** Gives back everything not yet handed to a send (the connection is closing). */
     void release() {
+        released = true;
         batch.forEach(IoBuffer::release);
         batch.clear();
         batchBytes = 0;
@@ -170,35 +165,61 @@ final class ResponseWriter {
         blocks.clear();
     }
 
-    private boolean streamFile(Response.FileBody body) throws IOException {
-        if (file == null) {
-            // Opened only when its turn comes: a pipeline of file requests holds one descriptor.
-            file = FileChannel.open(body.path());
-            fileLeft = body.length();
+    /**
+     * Sends the file after what the batch holds (sends keep call order), one chunk per call;
+     * returns true once all of it has left, false while an open or a chunk is in flight (the
+     * connection pumps again when {@code onSent} runs).
+     */
+    private boolean streamFile(Response.FileBody body) {
+        if (fileBusy) {
+            return false;
         }
-        while (fileLeft > 0) {
-            if (outstanding() >= Math.min(maxUnsent, FILE_WINDOW)) {
-                return false; // resumed when a send completes
-            }
-            if (batch.size() >= MAX_BATCH_BLOCKS || batchBytes >= FILE_CHUNK) {
-                flush();
-            }
-            IoBuffer block = room();
-            int want = (int) Math.min(fileLeft, block.writableBytes());
-            // A blocking read on the loop thread: fine for files in the page cache, which is
-            // what an example serves; a production server would read on another thread, or splice.
-            ByteBuffer target = block.writableSegment().asSlice(0, want).asByteBuffer();
-            while (target.hasRemaining()) {
-                if (file.read(target) < 0) {
-                    throw new IOException(body.path() + " shrank while being sent");
+        if (fileSent == body.length()) {
+            closeFile();
+            fileSent = 0;
+            return true;
+        }
+        flush();
+        fileBusy = true;
+        if (file != null) {
+            sendFileChunk(body);
+            return false;
+        }
+        // Opened only when its turn comes: a pipeline of file requests holds one descriptor.
+        // The open may complete on another loop: continue on this connection's.
+        body.opener().apply(body.path()).whenCompleteAsync((opened, error) -> {
+            if (released) {
+                if (opened != null) {
+                    opened.close();
                 }
+                return;
             }
-            block.writerIndex(block.writerIndex() + want);
-            batchBytes += want;
-            fileLeft -= want;
-        }
-        closeFile();
-        return true;
+            if (error != null) {
+                fileBusy = false;
+                onSent.accept(error);
+                return;
+            }
+            file = opened;
+            sendFileChunk(body);
+        }, connection.executor());
+        return false;
+    }
+
+    private void sendFileChunk(Response.FileBody body) {
+        long count = Math.min(SEND_FILE_CHUNK, body.length() - fileSent);
+        unsent += count;
+        connection.sendFile(file, fileSent, count).whenComplete((sent, error) -> {
+            unsent -= count;
+            lastProgressNanos = System.nanoTime();
+            fileBusy = false;
+            if (error == null && sent != count) {
+                error = new IOException(body.path() + " shrank while being sent");
+            }
+            if (error == null) {
+                fileSent += count;
+            }
+            onSent.accept(error);
+        });
     }
 
     private void copyIn(byte[] data) {
@@ -223,11 +244,7 @@ final class ResponseWriter {
 
     private void closeFile() {
         if (file != null) {
-            try {
-                file.close();
-            } catch (IOException ignored) {
-                // read-only: nothing was lost
-            }
+            file.close(); // read-only: nothing to lose; the descriptor goes once no sendFile uses it
             file = null;
         }
     }

@@ -49,7 +49,7 @@ final class Routes {
         return switch (files.find(request.path())) {
             case StaticFiles.Refused refused -> Response.error(refused.status(), refused.why());
             case StaticFiles.Found found -> readOnly(request,
-                    Response.of(200, found.contentType(), new Response.FileBody(found.file(), found.size())));
+                    Response.of(200, found.contentType(), new Response.FileBody(found.file(), found.size(), files::open)));
         };
     }
 

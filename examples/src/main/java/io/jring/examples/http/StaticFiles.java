@@ -16,8 +16,9 @@ import java.util.Map;
  * segment by segment, so {@code //etc/passwd} stays under the root; and the final file's real
  * path (symlinks followed) must still be under the root's real path, or it is a 403 too.
  *
- * <p>The file-system calls here block; on a loop thread that is tolerable only because an
- * example's files sit in the page cache.
+ * <p>The lookups here (exists, realpath, size) are metadata calls on the loop thread; the
+ * file's bytes never are: {@link #open} opens it through the runtime (OPENAT on io_uring, the
+ * blocking pool on epoll) and the writer sends it with {@code Connection.sendFile}.
  */
 final class StaticFiles {
     private static final Map<String, String> TYPES = Map.ofEntries(
@@ -31,6 +32,7 @@ final class StaticFiles {
             Map.entry("pdf", "application/pdf"), Map.entry("zip", "application/zip"));
 
     private final Path root;
+    private volatile io.jring.IoRuntime runtime;
 
     /** Where a path led: a file to send, or the status that refuses it. */
     sealed interface Lookup {}
@@ -48,6 +50,16 @@ final class StaticFiles {
 
     Path root() {
         return root;
+    }
+
+    /** The runtime whose loops open the files (set once it is open, before any request). */
+    void attach(io.jring.IoRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    /** Opens a file {@link #find} found, for reading, without blocking the calling loop. */
+    java.util.concurrent.CompletableFuture<io.jring.AsyncFile> open(Path file) {
+        return runtime.openFile(file);
     }
 
     Lookup find(String encodedPath) throws IOException {

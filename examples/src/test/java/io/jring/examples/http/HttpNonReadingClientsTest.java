@@ -96,8 +96,10 @@ class HttpNonReadingClientsTest {
             }
         }
 
-        // Grown slabs are unmapped a second after their last block comes back: at least 16 MiB of
-        // the ~38 MiB of windows must be returned. Not all: each loop's first slab stays, and on
+        // Files now leave through sendFile (SPLICE, or sendfile on epoll), which holds no pooled
+        // block, so the clients should barely grow the heap or the pools at all. If they did grow
+        // it, grown slabs are unmapped a second after their last block comes back: at least 16
+        // MiB must then be returned. Not all: each loop's first slab stays, and on
         // epoll its pages become resident only as they are first used (io_uring's registration
         // touches them all at start), and the Java heap may keep some of its growth.
         long during = before + measuredGrowth;
@@ -111,7 +113,10 @@ class HttpNonReadingClientsTest {
                 backend, before / MIB, during / MIB, CLIENTS, after / MIB);
         assertTrue(after - before <= MAX_GROWTH / 4, "RSS still " + (after - before) / MIB
                 + " MiB above the baseline of " + before / MIB + " MiB after the clients left");
-        assertTrue(during - after >= 16 * MIB, "only " + (during - after) / MIB + " MiB of RSS came back after the clients left");
+        if (measuredGrowth > 32 * MIB) { // a server that held windows of blocks must give them back
+            assertTrue(during - after >= 16 * MIB, "only " + (during - after) / MIB
+                    + " MiB of RSS came back after the clients left");
+        }
     }
 
     private static String readPrefix(InputStream in, int n) throws IOException {
