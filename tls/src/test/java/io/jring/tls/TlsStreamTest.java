@@ -256,6 +256,35 @@ class TlsStreamTest {
         }
     }
 
+    /** sendFile over TLS reads, encrypts and sends block by block: the peer gets the range byte-exact. */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void sendFileSendsTheRangeEncrypted(Backend backend, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            byte[] content = new byte[(3 << 20) + 123];
+            new Random(11).nextBytes(content);
+            java.nio.file.Path path = dir.resolve("payload.bin");
+            java.nio.file.Files.write(path, content);
+            io.jring.AsyncFile file = loop.runtime.openFile(path).get(20, TimeUnit.SECONDS);
+            long from = 1000;
+            long count = content.length - 2000;
+            CompletableFuture<Long> sent = p.server().sendFile(file, from, count);
+            byte[] got = Loopback.readAll(p.client(), (int) count);
+            assertEquals(count, sent.get(30, TimeUnit.SECONDS));
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, (int) from, (int) (from + count)), got);
+            // Past the end of the file it sends what there is.
+            CompletableFuture<Long> tail = p.server().sendFile(file, content.length - 10, 100);
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, content.length - 10, content.length),
+                    Loopback.readAll(p.client(), 10));
+            assertEquals(10L, tail.get(30, TimeUnit.SECONDS));
+            file.close().get(20, TimeUnit.SECONDS);
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void waitingOnTheLoopThreadThrowsInsteadOfDeadlocking(Backend backend) throws Exception {
