@@ -37,6 +37,10 @@ final class Server {
                 case "netty-epoll" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native epoll, 1 event loop");
                 case "netty-io_uring" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native io_uring, 1 event loop");
                 case "nio" -> new Spec(name, Kind.JAVA, true, true, "JDK NIO Selector, 1 thread");
+                case "jring-vt" -> new Spec(name, Kind.JAVA, true, true,
+                        "jring blocking streams, a virtual thread per connection, 1 io_uring loop");
+                case "jdk-vt" -> new Spec(name, Kind.JAVA, true, true,
+                        "JDK ServerSocket/Socket, a virtual thread per connection (the JDK's epoll poller)");
                 default -> throw new IllegalArgumentException(name);
             };
         }
