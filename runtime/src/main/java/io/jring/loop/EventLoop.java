@@ -121,6 +121,8 @@ public final class EventLoop implements OpContext, Executor {
      * Whether the calling thread is any jring event loop, of any runtime: blocking calls (the
      * connection streams, a blocking accept) refuse to park one, since every connection on it
      * would stall and the very completion they wait for might be its to deliver.
+     *
+     * @return true on a loop thread
      */
     public static boolean onAnyLoopThread() {
         return Thread.currentThread() instanceof LoopThread;
