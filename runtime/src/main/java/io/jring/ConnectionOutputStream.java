@@ -93,11 +93,15 @@ public final class ConnectionOutputStream extends OutputStream {
         Blocking.refuseOnLoopThread("ConnectionOutputStream.write");
         lock();
         try {
-            ensureUsable();
             long deadline = Blocking.deadline(timeout);
             int queued = 0;
-            while (queued < length) {
+            do {
+                ensureUsable(); // each piece: a close or a failed send from another thread stops the rest
+                if (length == 0) {
+                    return;
+                }
                 awaitWritable(deadline, queued);
+                ensureUsable(); // closed while it waited
                 int piece = Math.min(PIECE, length - queued);
                 CompletableFuture<Void> sent = connection.send(MemorySegment.ofArray(bytes).asSlice(offset + queued, piece));
                 sent.whenComplete((ignored, error) -> {
@@ -107,7 +111,7 @@ public final class ConnectionOutputStream extends OutputStream {
                 });
                 lastSend = sent;
                 queued += piece;
-            }
+            } while (queued < length);
         } finally {
             writeLock.unlock();
         }
@@ -171,7 +175,6 @@ public final class ConnectionOutputStream extends OutputStream {
         } finally {
             pending = null;
         }
-        ensureUsable();
     }
 
     private void ensureUsable() throws IOException {
