@@ -272,6 +272,40 @@ public interface Connection {
     int writeBufferHighWaterMark();
 
     /**
+     * This connection's received bytes as a blocking stream with {@link java.net.Socket}'s
+     * semantics, for plain {@code InputStream} code on virtual threads: {@code read} parks the
+     * calling thread until bytes arrive or the peer shuts down its output (-1); closing it closes
+     * the connection. {@link ConnectionInputStream} says the rest (timeouts, interrupts). Blocking
+     * calls on a jring loop thread throw {@link IllegalStateException}.
+     *
+     * <p>Each call returns a new stream that holds the unread rest of the last buffer it
+     * received: take one per connection and keep it, and do not mix it with {@link #recv()}.
+     *
+     * @return a new input stream over this connection
+     */
+    default ConnectionInputStream inputStream() {
+        return new ConnectionInputStream(this);
+    }
+
+    /**
+     * This connection's sending side as a blocking stream with {@link java.net.Socket}'s
+     * semantics, for plain {@code OutputStream} code on virtual threads: {@code write} returns
+     * once the bytes are queued, parking the calling thread while the connection is not
+     * {@link #isWritable() writable}, so a peer that does not read holds the writer, not memory.
+     * Closing it closes the connection once the queued bytes have gone out; {@link #shutdownOutput()}
+     * half-closes. {@link ConnectionOutputStream} says the rest. Blocking calls on a jring loop
+     * thread throw {@link IllegalStateException}.
+     *
+     * <p>Each call returns a new stream: take one per connection and keep it (its
+     * {@code flush()} waits for the sends it made).
+     *
+     * @return a new output stream over this connection
+     */
+    default ConnectionOutputStream outputStream() {
+        return new ConnectionOutputStream(this);
+    }
+
+    /**
      * Closes the connection: operations still running fail with
      * {@link ConnectionClosedException}, and the socket is closed once the kernel has returned
      * every buffer. Idempotent.

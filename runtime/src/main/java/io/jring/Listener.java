@@ -33,6 +33,38 @@ public interface Listener {
     CompletableFuture<Connection> accept(Duration timeout);
 
     /**
+     * {@link #accept()} for blocking code, like {@link java.net.ServerSocket#accept()}: parks the
+     * calling thread (a virtual thread unmounts) until a connection arrives. Interrupting it
+     * cancels the accept and throws {@link java.io.InterruptedIOException} (the thread's
+     * interrupt status stays set); a listener closed meanwhile throws
+     * {@link ConnectionClosedException}. On a jring loop thread it throws
+     * {@link IllegalStateException}: chain on {@link #accept()} or use {@link #onAccept} there.
+     *
+     * @return the accepted connection
+     * @throws java.io.IOException the accept failed, was interrupted, or the listener closed
+     */
+    default Connection acceptBlocking() throws java.io.IOException {
+        return acceptBlocking(null);
+    }
+
+    /**
+     * {@link #acceptBlocking()} waiting at most {@code timeout}, like
+     * {@link java.net.ServerSocket#setSoTimeout}: then it throws
+     * {@link java.net.SocketTimeoutException} and the listener goes on.
+     *
+     * @param timeout positive, or null to wait as long as it takes
+     * @return the accepted connection
+     * @throws java.io.IOException the accept failed, timed out, was interrupted, or the listener closed
+     */
+    default Connection acceptBlocking(Duration timeout) throws java.io.IOException {
+        Blocking.checkTimeout(timeout);
+        Blocking.refuseOnLoopThread("Listener.acceptBlocking");
+        CompletableFuture<Connection> accepting = timeout == null ? accept() : accept(timeout);
+        // A connection accepted just as the thread was interrupted has nobody to serve it: close it.
+        return Blocking.await(accepting, "Listener.acceptBlocking", Connection::close);
+    }
+
+    /**
      * Pushes every new connection to {@code handler}, on the loop that owns it, until the
      * listener closes. io_uring keeps a multishot accept armed per loop where the kernel has
      * it, and re-arms a single-shot accept where not; epoll accepts until EAGAIN on readiness.

@@ -92,7 +92,7 @@ public final class EventLoop implements OpContext, Executor {
                      int bufferSize, int buffersPerLoop, BufferMemory bufferMemory, PoolReclaim reclaim) {
         this.index = index;
         this.reclaim = reclaim;
-        this.thread = new Thread(() -> run(factory, settings, bufferSize, buffersPerLoop, bufferMemory),
+        this.thread = new LoopThread(() -> run(factory, settings, bufferSize, buffersPerLoop, bufferMemory),
                 "jring-" + backendLabel + "-" + index);
         this.thread.setDaemon(true);
         this.thread.start();
@@ -131,6 +131,24 @@ public final class EventLoop implements OpContext, Executor {
     @Override
     public boolean inLoop() {
         return Thread.currentThread() == thread;
+    }
+
+    /**
+     * Whether the calling thread is any jring event loop, of any runtime: blocking calls (the
+     * connection streams, a blocking accept) refuse to park one, since every connection on it
+     * would stall and the very completion they wait for might be its to deliver.
+     *
+     * @return true on a loop thread
+     */
+    public static boolean onAnyLoopThread() {
+        return Thread.currentThread() instanceof LoopThread;
+    }
+
+    /** Marks loop threads so {@link #onAnyLoopThread()} is one type check. */
+    private static final class LoopThread extends Thread {
+        LoopThread(Runnable body, String name) {
+            super(body, name);
+        }
     }
 
     /** Runs {@code task} on the loop thread: queued and the loop woken (or run later if already there). */

@@ -11,7 +11,7 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
                boolean wrk, boolean syscalls, boolean quick, String generator, Path out) {
 
     static final List<String> ALL_SERVERS = List.of("jring-io_uring", "jring-epoll", "netty-epoll", "netty-io_uring",
-            "nio", "nginx", "c-liburing", "c-epoll", "tomcat-jdk", "tomcat-jring");
+            "nio", "jring-vt", "jdk-vt", "nginx", "c-liburing", "c-epoll", "tomcat-jdk", "tomcat-jring");
     /** Servers run only when named: variants for a closer look, not peers. */
     static final List<String> EXTRA_SERVERS = List.of("jring-io_uring-1shot");
 

@@ -42,6 +42,10 @@ final class Server {
                         "Tomcat 11 Http11Nio2Protocol on the JDK's NIO.2 provider (epoll), maxThreads=1, unlimited keep-alive");
                 case "tomcat-jring" -> new Spec(name, Kind.JAVA, false, true,
                         "Tomcat 11 Http11Nio2Protocol on jring's NIO.2 provider (io_uring, 1 loop), maxThreads=1, unlimited keep-alive");
+                case "jring-vt" -> new Spec(name, Kind.JAVA, true, true,
+                        "jring blocking streams, a virtual thread per connection, 1 io_uring loop");
+                case "jdk-vt" -> new Spec(name, Kind.JAVA, true, true,
+                        "JDK ServerSocket/Socket, a virtual thread per connection (the JDK's epoll poller)");
                 default -> throw new IllegalArgumentException(name);
             };
         }

@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
  * One bench server process: serves the echo workload on one port and the http workload on
  * another, on one thread, until it is terminated (SIGTERM runs the shutdown hook).
  *
- * <pre>BenchServer jring-io_uring|jring-io_uring-1shot|jring-epoll|netty-epoll|netty-io_uring|nio|tomcat-jdk|tomcat-jring ECHO_PORT HTTP_PORT [HOST]</pre>
+ * <pre>BenchServer jring-io_uring|jring-io_uring-1shot|jring-epoll|netty-epoll|netty-io_uring|nio|tomcat-jdk|tomcat-jring|jring-vt|jdk-vt ECHO_PORT HTTP_PORT [HOST]</pre>
  *
  * Prints {@code ready} on stdout once both ports listen. Reads commands on stdin: {@code heap}
  * runs a full GC and prints {@code live-heap-kib N} (what {@code jcmd GC.run} + {@code GC.heap_info}
@@ -32,6 +32,8 @@ public final class BenchServer {
             case "nio" -> NioServer.start(host, echoPort, httpPort);
             case "tomcat-jdk" -> TomcatServer.start("sun.nio.ch.LinuxAsynchronousChannelProvider", host, httpPort);
             case "tomcat-jring" -> TomcatServer.start("io.jring.nio2.JringAsynchronousChannelProvider", host, httpPort);
+            case "jring-vt" -> JringVirtualThreadServer.start(host, echoPort, httpPort);
+            case "jdk-vt" -> JdkVirtualThreadServer.start(host, echoPort, httpPort);
             default -> throw new IllegalArgumentException("unknown server kind " + kind);
         };
         CountDownLatch stopped = new CountDownLatch(1);
