@@ -277,6 +277,10 @@ public final class EpollDriver implements Driver {
     }
 
     private void offload(Op<?> op) {
+        if (tracked(op)) {
+            FdState fd = state(op.fd());
+            fd.edgesAtOffload = fd.edges(FdState.wantsWrite(op));
+        }
         op.slot(POOLED);
         blockingPool.start(op);
     }
@@ -300,6 +304,13 @@ public final class EpollDriver implements Driver {
             boolean write = FdState.wantsWrite(op);
             if (res == -Errno.EAGAIN && tracked(op)) {
                 FdState fd = state(op.fd());
+                if (fd.edges(write) != fd.edgesAtOffload) {
+                    // An edge came while the call ran: the socket may have room again and no
+                    // other edge will come. Try again rather than wait for one.
+                    op.slot(RUNNING);
+                    start(op);
+                    continue;
+                }
                 fd.notReady(write);
                 park(op, fd, write); // or ends it, if it was cancelled meanwhile
                 continue;
@@ -578,6 +589,7 @@ public final class EpollDriver implements Driver {
         }
         if ((ready & READ_READY) != 0) {
             fd.readReady = true;
+            fd.readEdges++;
             if ((ready & HANG_UP) != 0) {
                 fd.hungUp = true;
             }
@@ -588,6 +600,7 @@ public final class EpollDriver implements Driver {
         // Serving the readers may have closed the descriptor and registered its number anew.
         if ((ready & WRITE_READY) != 0 && fd.generation == gen) {
             fd.writeReady = true;
+            fd.writeEdges++;
             if (!serve(fd, true)) {
                 toBacklog(fd, true);
             }

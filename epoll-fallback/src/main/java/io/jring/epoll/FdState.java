@@ -40,6 +40,15 @@ final class FdState {
     /** May be writable: no EAGAIN and no short write since epoll said so (or the number was fresh). */
     boolean writeReady = true;
     /**
+     * Readiness edges epoll has reported, per direction, and their count when a data transfer
+     * went to the blocking pool (a sendfile). A transfer that answers EAGAIN from the pool may
+     * have met a full socket before an edge the loop has already taken: then the descriptor is
+     * writable again, no further edge will come, and parking would wait forever.
+     */
+    long readEdges;
+    long writeEdges;
+    long edgesAtOffload;
+    /**
      * Epoll reported a hang-up or error (EPOLLRDHUP, EPOLLHUP, EPOLLERR): reads end at once from
      * now on (end of stream or the error), and that edge does not come again, so a short read no
      * longer means the reader must wait. E.g. the peer's last bytes and its FIN arrive together:
@@ -73,6 +82,10 @@ final class FdState {
     boolean hasWaiters(boolean write) {
         ArrayDeque<Op<?>> list = write ? writers : readers;
         return list != null && !list.isEmpty();
+    }
+
+    long edges(boolean write) {
+        return write ? writeEdges : readEdges;
     }
 
     boolean ready(boolean write) {
