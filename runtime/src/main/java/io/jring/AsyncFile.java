@@ -24,52 +24,129 @@ import java.util.concurrent.CompletableFuture;
  * EACCES, EISDIR, ENOSPC, and EBADF for a call on a closed file (or one not opened for it).
  */
 public interface AsyncFile {
-    /** The path it was opened with. */
+    /**
+     * The path it was opened with.
+     *
+     * @return the path given to {@link IoRuntime#openFile}
+     */
     Path path();
 
     /**
      * Reads into {@code into} after its writer index, which advances, from byte {@code position}
      * of the file. Completes with the count (fewer than asked only at the end of the file), or
      * -1 when {@code position} is at or past the end.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param into a buffer you own with writable room, lent to the read until it completes
+     * @return the count read, or -1 at the end of the file
      */
     CompletableFuture<Integer> read(long position, IoBuffer into);
 
+    /**
+     * {@link #read(long, IoBuffer)} with a deadline.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param into a buffer you own with writable room, lent to the read until it completes
+     * @param timeout how long the read may take, from this call
+     * @return the count read, -1 at the end of the file, or a failure with
+     *     {@link java.util.concurrent.TimeoutException}
+     */
     CompletableFuture<Integer> read(long position, IoBuffer into, Duration timeout);
 
     /**
      * Reads up to {@code length} bytes (at most one pooled buffer's worth) from {@code position}
      * into a buffer you own and must release; {@link IoBuffer#END_OF_STREAM} at the end of the file.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param length how many bytes to read at most, at least 1
+     * @return the bytes read, or {@link IoBuffer#END_OF_STREAM}
      */
     CompletableFuture<IoBuffer> read(long position, int length);
 
+    /**
+     * {@link #read(long, int)} with a deadline.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param length how many bytes to read at most, at least 1
+     * @param timeout how long the read may take, from this call
+     * @return the bytes read, {@link IoBuffer#END_OF_STREAM}, or a failure with
+     *     {@link java.util.concurrent.TimeoutException}
+     */
     CompletableFuture<IoBuffer> read(long position, int length, Duration timeout);
 
-    /** Writes the buffer's readable bytes at {@code position}, all of them; takes the buffer. */
+    /**
+     * Writes the buffer's readable bytes at {@code position}, all of them (short writes are
+     * continued); takes the buffer.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param buffer what to write (taken: released when the write ends, whatever its outcome)
+     * @return completes when every byte is written
+     */
     CompletableFuture<Void> write(long position, IoBuffer buffer);
 
+    /**
+     * {@link #write(long, IoBuffer)} with a deadline.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param buffer what to write (taken)
+     * @param timeout how long the write may take, from this call
+     * @return completes when every byte is written; fails with
+     *     {@link java.util.concurrent.TimeoutException} after {@code timeout} (some bytes may
+     *     have been written by then)
+     */
     CompletableFuture<Void> write(long position, IoBuffer buffer, Duration timeout);
 
-    /** Writes a copy of {@code bytes} (made now: you may free the segment when this returns). */
+    /**
+     * Writes a copy of {@code bytes} (made now: you may free the segment when this returns).
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param bytes what to write (copied before this returns)
+     * @return completes when every byte is written
+     */
     CompletableFuture<Void> write(long position, MemorySegment bytes);
 
-    /** fsync: the file's data and metadata reach the device. */
+    /**
+     * fsync: the file's data and metadata reach the device.
+     *
+     * @return completes when the kernel reports the file durable
+     */
     CompletableFuture<Void> fsync();
 
-    /** fdatasync: the data, and the metadata needed to read it back (such as the size). */
+    /**
+     * fdatasync: the data, and the metadata needed to read it back (such as the size).
+     *
+     * @return completes when the kernel reports the data durable
+     */
     CompletableFuture<Void> fdatasync();
 
-    /** The file's size now (statx). */
+    /**
+     * The file's size now (statx).
+     *
+     * @return the size in bytes
+     */
     CompletableFuture<Long> size();
 
-    /** A pooled buffer of this file's runtime, to fill and {@link #write(long, IoBuffer) write}. */
+    /**
+     * A pooled buffer of this file's runtime, to fill and {@link #write(long, IoBuffer) write}.
+     *
+     * @return an empty buffer you own until you write or release it
+     * @throws BufferPoolExhaustedException when the runtime's buffer memory is at its cap
+     */
     IoBuffer allocate();
 
+    /**
+     * Whether {@link #close()} has not been called yet.
+     *
+     * @return true until {@link #close()} is called
+     */
     boolean isOpen();
 
     /**
      * Closes the file. Calls in flight are cancelled where the kernel can (a read already
      * running completes), and fail with EBADF otherwise; later calls fail with EBADF. The
      * descriptor itself is closed once no call and no {@link Connection#sendFile} uses it.
+     *
+     * @return completes when the descriptor is closed
      */
     CompletableFuture<Void> close();
 }
