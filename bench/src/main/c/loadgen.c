@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "genclock.h"
 #include "histogram.h"
 
 /* ---- options ------------------------------------------------------------------------------ */
@@ -50,12 +51,6 @@ static struct {
 } opt = { "127.0.0.1", 0, 10, 1, 64, 1, 1.0, 5.0, MODE_ECHO, 0 };
 
 static const char HTTP_REQUEST[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void die(const char *what) {
     fprintf(stderr, "loadgen: %s: %s\n", what, strerror(errno));
@@ -94,9 +89,7 @@ typedef struct {
 } worker_t;
 
 static volatile int phase;
-static volatile sig_atomic_t mark_requested;
 
-static void on_usr1(int sig) { (void)sig; mark_requested = 1; }
 static int workers_connected;   /* atomic: the warmup starts once every connection is up */
 static struct sockaddr_in target;
 
@@ -300,22 +293,12 @@ static void *run_worker(void *arg) {
 
 /* Sleeps `secs`; on SIGUSR1 prints {"mark":answers so far,"t_ns":now}, so a caller can count
    the requests inside a window it measures by other means (the syscall pass). */
-static void sleep_for(double secs, worker_t *workers) {
-    uint64_t until = now_ns() + (uint64_t)(secs * 1e9);
-    for (;;) {
-        if (mark_requested) {
-            mark_requested = 0;
-            uint64_t total = 0;
-            for (int t = 0; t < opt.threads; t++) total += __atomic_load_n(&workers[t].answered_all, __ATOMIC_RELAXED);
-            printf("{\"mark\":%llu,\"t_ns\":%llu}\n", (unsigned long long)total, (unsigned long long)now_ns());
-            fflush(stdout);
-        }
-        uint64_t now = now_ns();
-        if (now >= until) return;
-        uint64_t left = until - now;
-        struct timespec ts = { 0, (long)(left < 2000000 ? left : 2000000) };
-        nanosleep(&ts, NULL);
-    }
+static worker_t *all_workers; /* set before the warm-up; read by the mark answer */
+
+static uint64_t answered_so_far(void) {
+    uint64_t total = 0;
+    for (int t = 0; t < opt.threads; t++) total += __atomic_load_n(&all_workers[t].answered_all, __ATOMIC_RELAXED);
+    return total;
 }
 
 /* --self-test: the histogram's buckets hold what they should, to 1/64 relative error. */
@@ -444,13 +427,14 @@ int main(int argc, char **argv) {
 
     while (__atomic_load_n(&workers_connected, __ATOMIC_SEQ_CST) < opt.threads) usleep(1000);
     while (__atomic_load_n(&workers_connected, __ATOMIC_SEQ_CST) < opt.threads) usleep(1000);
-    sleep_for(opt.warmup, workers);
+    all_workers = workers;
+    sleep_marking(opt.warmup, answered_so_far);
     phase = 1;
     __sync_synchronize();
     uint64_t start = now_ns();
     printf("{\"phase\":\"measure\"}\n");
     fflush(stdout);
-    sleep_for(opt.duration, workers);
+    sleep_marking(opt.duration, answered_so_far);
     phase = 2;
     __sync_synchronize();
     uint64_t end = now_ns();

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "genclock.h"
 #include "histogram.h"
 
 #define BUF_SIZE 16384          /* one provided buffer */
@@ -80,19 +81,10 @@ static char *expect;            /* the answers to one batch, as the server must 
 static size_t expect_len;
 static int per_batch;
 static volatile int phase;      /* 0 warm-up, 1 measure, 2 stop */
-static volatile sig_atomic_t mark_requested;
 static uint64_t answered_all;   /* every answered request, read by the main thread for marks */
 static uint64_t requests, errors, bytes_in, checked_bytes;
 static hist_t hist;
 static int ready;
-
-static void on_usr1(int sig) { (void)sig; mark_requested = 1; }
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void die(const char *what, int err) {
     fprintf(stderr, "uringgen: %s: %s\n", what, strerror(err));
@@ -307,22 +299,7 @@ static void *run(void *arg) {
     return NULL;
 }
 
-static void sleep_for(double secs) {
-    uint64_t until = now_ns() + (uint64_t)(secs * 1e9);
-    for (;;) {
-        if (mark_requested) {
-            mark_requested = 0;
-            printf("{\"mark\":%llu,\"t_ns\":%llu}\n",
-                   (unsigned long long)__atomic_load_n(&answered_all, __ATOMIC_RELAXED), (unsigned long long)now_ns());
-            fflush(stdout);
-        }
-        uint64_t t = now_ns();
-        if (t >= until) return;
-        uint64_t left = until - t;
-        struct timespec ts = { 0, (long)(left < 2000000 ? left : 2000000) };
-        nanosleep(&ts, NULL);
-    }
-}
+static uint64_t answered_so_far(void) { return __atomic_load_n(&answered_all, __ATOMIC_RELAXED); }
 
 static void usage(void) {
     fprintf(stderr, "usage: uringgen --port P --mode echo|http [--host H] [--conns N] [--depth D] "
@@ -377,13 +354,13 @@ int main(int argc, char **argv) {
     pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
     while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) usleep(1000);
 
-    sleep_for(opt.warmup);
+    sleep_marking(opt.warmup, answered_so_far);
     phase = 1;
     __sync_synchronize();
     uint64_t start = now_ns();
     printf("{\"phase\":\"measure\"}\n");
     fflush(stdout);
-    sleep_for(opt.duration);
+    sleep_marking(opt.duration, answered_so_far);
     phase = 2;
     __sync_synchronize();
     uint64_t end = now_ns();
