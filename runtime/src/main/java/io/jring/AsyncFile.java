@@ -106,6 +106,31 @@ public interface AsyncFile {
     CompletableFuture<Void> write(long position, MemorySegment bytes);
 
     /**
+     * Scattering read ({@code preadv}): fills the room after each buffer's writer index in turn,
+     * from byte {@code position} of the file, in one call; each writer index advances by what its
+     * buffer received. The buffers are lent until the future completes, as {@link #read(long,
+     * IoBuffer)} lends one. Takes 1 to {@code min(1024, bufferSize / 16)} buffers.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param into buffers you own, each with writable room, lent until the read completes
+     * @return the count read in all (fewer than the room only at the end of the file), or -1 when
+     *     {@code position} is at or past the end
+     */
+    CompletableFuture<Integer> readv(long position, IoBuffer... into);
+
+    /**
+     * Gathering write ({@code pwritev}): the buffers' readable bytes go into the file one after
+     * the other from {@code position}, all of them (short writes are continued); takes every
+     * buffer, as {@link Connection#sendv(IoBuffer...)} does, or none if one is not yours to give.
+     * Takes 1 to {@code min(1024, bufferSize / 16)} buffers.
+     *
+     * @param position the byte of the file to start at, not negative
+     * @param buffers what to write, in order (taken: released when the write ends)
+     * @return completes when every byte is written
+     */
+    CompletableFuture<Void> writev(long position, IoBuffer... buffers);
+
+    /**
      * fsync: the file's data and metadata reach the device.
      *
      * @return completes when the kernel reports the file durable

@@ -153,6 +153,76 @@ public abstract class FilesContract extends RuntimeTestBase {
     }
 
     @Test
+    void vectoredWritesGatherAndVectoredReadsScatterInOrder() throws Exception {
+        IoRuntime runtime = runtime();
+        int baseline = idleBaseline(runtime);
+        Path path = tempFile(new byte[0]);
+        AsyncFile file = Await.get(runtime.openFile(path, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        Random random = new Random(11);
+        byte[] first = new byte[5000];
+        byte[] second = new byte[16_000];
+        byte[] third = new byte[300];
+        random.nextBytes(first);
+        random.nextBytes(second);
+        random.nextBytes(third);
+        IoBuffer a = file.allocate().write(first);
+        a.skip(10); // only the readable bytes are written
+        IoBuffer b = file.allocate().write(second);
+        IoBuffer c = file.allocate().write(third);
+        Await.get(file.writev(7, a, b, c)); // takes all three
+        byte[] expected = new byte[7 + 4990 + second.length + third.length];
+        System.arraycopy(first, 10, expected, 7, 4990);
+        System.arraycopy(second, 0, expected, 7 + 4990, second.length);
+        System.arraycopy(third, 0, expected, 7 + 4990 + second.length, third.length);
+        assertArrayEquals(expected, Files.readAllBytes(path));
+
+        // Scatter the whole file over three buffers: the first already holds a byte, so its room is one less.
+        IoBuffer x = file.allocate().write(new byte[] {'>'});
+        IoBuffer y = file.allocate();
+        IoBuffer z = file.allocate();
+        int count = Await.get(file.readv(0, x, y, z));
+        assertEquals(expected.length, count, "the room is larger than the file: one call reads it all");
+        byte[] scattered = new byte[count];
+        int roomX = x.capacity() - 1;
+        assertEquals(x.capacity(), x.writerIndex(), "the first buffer is filled first");
+        assertEquals('>', x.getByte(0));
+        System.arraycopy(x.toByteArray(), 1, scattered, 0, roomX);
+        assertEquals(Math.min(y.capacity(), count - roomX), y.readableBytes());
+        System.arraycopy(y.toByteArray(), 0, scattered, roomX, y.readableBytes());
+        assertEquals(count - roomX - y.readableBytes(), z.readableBytes(), "the rest lands in the last");
+        System.arraycopy(z.toByteArray(), 0, scattered, roomX + y.readableBytes(), z.readableBytes());
+        assertArrayEquals(expected, scattered);
+        x.release();
+        y.release();
+        z.release();
+
+        IoBuffer past = file.allocate();
+        assertEquals(-1, Await.get(file.readv(expected.length, past)), "at the end of the file");
+        past.release();
+
+        // One buffer that is not the caller's to give: nothing is taken, the others stay the caller's.
+        IoBuffer mine = file.allocate().write("kept");
+        IoBuffer released = file.allocate().write("gone");
+        released.release();
+        assertThrowsWithMessage(IllegalStateException.class, "writev refused buffer 1",
+                () -> file.writev(0, mine, released));
+        assertThrowsWithMessage(IllegalStateException.class, "readv refused buffer 1",
+                () -> file.readv(0, mine, mine));
+        assertEquals("kept", mine.toString(StandardCharsets.US_ASCII), "still the caller's, unchanged");
+        mine.release();
+        assertThrowsWithMessage(IllegalArgumentException.class, "takes 1 to", () -> file.writev(0));
+
+        Await.get(file.close());
+        assertBuffersBackTo(runtime, baseline);
+    }
+
+    private static void assertThrowsWithMessage(Class<? extends Throwable> type, String part,
+                                                org.junit.jupiter.api.function.Executable call) {
+        Throwable thrown = org.junit.jupiter.api.Assertions.assertThrows(type, call);
+        assertTrue(thrown.getMessage().contains(part), thrown::getMessage);
+    }
+
+    @Test
     void createTruncateAndAppendFollowFileChannel() throws Exception {
         IoRuntime runtime = runtime();
         Path path = Files.createTempDirectory("jring-files").resolve("new.txt");

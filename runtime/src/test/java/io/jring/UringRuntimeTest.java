@@ -28,7 +28,7 @@ class UringRuntimeTest extends RuntimeContract {
 
         @Override
         protected String hiddenOps() {
-            return "SPLICE,OPENAT,WRITE,FSYNC,STATX,CLOSE";
+            return "SPLICE,OPENAT,WRITE,READV,WRITEV,FSYNC,STATX,CLOSE";
         }
 
         @Override

@@ -28,6 +28,8 @@ public final class FileCalls {
             Linker.Option.firstVariadicArg(2), ERRNO);
     private static final MethodHandle PREAD = call("pread", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle PWRITE = call("pwrite", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle PREADV = call("preadv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle PWRITEV = call("pwritev", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG);
     private static final MethodHandle FSYNC = call("fsync", JAVA_INT, JAVA_INT);
     private static final MethodHandle FDATASYNC = call("fdatasync", JAVA_INT, JAVA_INT);
     private static final MethodHandle STATX = call("statx", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
@@ -62,6 +64,20 @@ public final class FileCalls {
     public static long pwrite(int fd, MemorySegment buf, long count, long offset) {
         try {
             return Native.result((long) PWRITE.invokeExact(Native.callState(), fd, buf, count, offset));
+        } catch (Throwable t) { throw LibC.rethrow(t); }
+    }
+
+    /** {@code iov} holds {@code count} {@link SocketLayouts#IOVEC struct iovec}s. */
+    public static long preadv(int fd, MemorySegment iov, int count, long offset) {
+        try {
+            return Native.result((long) PREADV.invokeExact(Native.callState(), fd, iov, count, offset));
+        } catch (Throwable t) { throw LibC.rethrow(t); }
+    }
+
+    /** {@code iov} holds {@code count} {@link SocketLayouts#IOVEC struct iovec}s. */
+    public static long pwritev(int fd, MemorySegment iov, int count, long offset) {
+        try {
+            return Native.result((long) PWRITEV.invokeExact(Native.callState(), fd, iov, count, offset));
         } catch (Throwable t) { throw LibC.rethrow(t); }
     }
 

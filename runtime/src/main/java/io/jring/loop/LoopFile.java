@@ -8,9 +8,11 @@ import io.jring.op.FileCloseOp;
 import io.jring.op.FileOp;
 import io.jring.op.FileReadBlockOp;
 import io.jring.op.FileReadOp;
+import io.jring.op.FileReadvOp;
 import io.jring.op.FileSizeOp;
 import io.jring.op.FileSyncOp;
 import io.jring.op.FileWriteOp;
+import io.jring.op.FileWritevOp;
 import io.jring.op.Op;
 import io.jring.op.OpOwner;
 import java.lang.foreign.MemorySegment;
@@ -94,6 +96,16 @@ final class LoopFile implements AsyncFile, OpOwner, EventLoop.Closeable {
     @Override
     public CompletableFuture<Void> write(long position, MemorySegment bytes) {
         return admit("write", () -> new FileWriteOp(loop, this, fd, path, position, bytes, 0));
+    }
+
+    @Override
+    public CompletableFuture<Integer> readv(long position, IoBuffer... into) {
+        return admit("readv", () -> new FileReadvOp(loop, this, fd, path, position, into, 0));
+    }
+
+    @Override
+    public CompletableFuture<Void> writev(long position, IoBuffer... buffers) {
+        return admit("writev", () -> new FileWritevOp(loop, this, fd, path, position, buffers, 0));
     }
 
     @Override

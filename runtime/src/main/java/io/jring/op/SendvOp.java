@@ -44,7 +44,7 @@ public final class SendvOp extends Op<Void> {
         }
         IoBuffer message = context.pool().acquire();
         try {
-            takeAll(buffers);
+            takeAll("sendv", buffers);
         } catch (IllegalStateException e) {
             message.release();
             throw e;
@@ -132,7 +132,7 @@ public final class SendvOp extends Op<Void> {
      * another operation, or listed twice) the ones already taken go back, and the caller
      * still owns all it passed.
      */
-    private static void takeAll(IoBuffer[] buffers) {
+    static void takeAll(String call, IoBuffer[] buffers) {
         for (int i = 0; i < buffers.length; i++) {
             try {
                 Buffers.takeForSend(buffers[i]);
@@ -140,7 +140,7 @@ public final class SendvOp extends Op<Void> {
                 for (int j = 0; j < i; j++) {
                     Buffers.undoTake(buffers[j]);
                 }
-                throw new IllegalStateException("sendv refused buffer " + i + ": " + e.getMessage(), e);
+                throw new IllegalStateException(call + " refused buffer " + i + ": " + e.getMessage(), e);
             }
         }
     }
