@@ -292,11 +292,15 @@ public abstract class BlockingStreamContract extends RuntimeTestBase {
         assertFalse(writer.isAlive());
         InterruptedIOException interrupted = assertInstanceOf(InterruptedIOException.class, thrown.get());
         assertFalse(interrupted instanceof SocketTimeoutException);
-        assertEquals(0, interrupted.bytesTransferred, "nothing could be queued: the connection was unwritable throughout");
+        // Usually 0 (the connection stayed unwritable), but a slow machine can let the kernel take
+        // more of the first write's bytes meanwhile, making room: whatever it says it queued must
+        // reach the peer, and nothing more.
+        assertTrue(interrupted.bytesTransferred >= 0 && interrupted.bytesTransferred < payload.length,
+                "bytesTransferred " + interrupted.bytesTransferred);
         assertTrue(connection.isOpen(), "an interrupted write leaves the connection open");
 
-        // What was queued goes out whole, in order: exactly the first write's queued bytes.
-        long expected = timeout.bytesTransferred;
+        // What was queued goes out whole, in order: exactly the bytes the two writes said they queued.
+        long expected = timeout.bytesTransferred + interrupted.bytesTransferred;
         AtomicLong read = new AtomicLong();
         Thread drain = Thread.ofPlatform().start(() -> {
             try {
