@@ -67,6 +67,36 @@ public abstract class ResetContract extends RuntimeTestBase {
         assertLoopStillServes(echo);
     }
 
+    /**
+     * A careless but common call: log the peer's address of a connection the peer already reset.
+     * getpeername refuses a reset socket (ENOTCONN); the runtime answers from SO_PEERNAME, as
+     * accept(2) would have, instead of throwing into an acceptor loop.
+     */
+    @Test
+    void aResetConnectionStillTellsItsPeersAddress() throws Exception {
+        IoRuntime runtime = open(1);
+        EchoService echo = EchoService.start(runtime);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        for (boolean v6 : new boolean[] {false, true}) {
+            Listener target = v6 ? runtime.listen(new java.net.InetSocketAddress("::1", 0)) : listener;
+            CompletableFuture<Connection> accepted = target.accept();
+            PeerSocket peer = PeerSocket.connect(target.localAddress());
+            int peerPort = peer.socket.getLocalPort();
+            java.net.InetAddress peerAddress = peer.socket.getLocalAddress(); // wildcard once closed
+            Connection connection = Await.get(accepted);
+            peer.reset();
+            assertResetOutcome(connection.recv()); // the reset has arrived: getpeername says ENOTCONN now
+            java.net.InetSocketAddress remote = connection.remoteAddress();
+            assertEquals(peerPort, remote.getPort(), "the peer's port, from before the reset");
+            assertEquals(peerAddress, remote.getAddress());
+            Await.get(connection.close());
+            if (v6) {
+                Await.get(target.close());
+            }
+        }
+        assertLoopStillServes(echo);
+    }
+
     @Test
     void pendingRecvOnClientConnectionFailsWithConnectionReset() throws Exception {
         IoRuntime runtime = open(1);

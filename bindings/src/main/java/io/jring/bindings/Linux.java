@@ -22,6 +22,7 @@ public final class Linux {
     public static final int SO_BROADCAST = 6;
     public static final int SO_KEEPALIVE = 9;
     public static final int SO_LINGER = 13;
+    public static final int SO_PEERNAME = 28;
     public static final int SO_REUSEPORT = 15;
 
     public static final int IPPROTO_IP = 0;

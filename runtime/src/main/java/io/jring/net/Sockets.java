@@ -2,8 +2,10 @@ package io.jring.net;
 
 import io.jring.ListenOptions;
 import io.jring.NativeIoException;
+import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
+import io.jring.bindings.SocketLayouts;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -91,10 +93,30 @@ public final class Sockets {
             MemorySegment sockaddr = arena.allocate(128, 8);
             MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 128);
             int res = local ? LibC.getsockname(fd, sockaddr, length) : LibC.getpeername(fd, sockaddr, length);
+            if (res == -Errno.ENOTCONN && !local && peerNameAfterReset(fd, sockaddr, length)) {
+                return SocketAddresses.read(sockaddr);
+            }
             if (res < 0) {
                 throw new NativeIoException(local ? "getsockname" : "getpeername", res);
             }
             return SocketAddresses.read(sockaddr);
         }
+    }
+
+    /**
+     * getpeername refuses a TCP socket the peer has reset (its state is CLOSE), even one still
+     * waiting in the accept queue, whose address accept(2) itself would have returned. SO_PEERNAME
+     * asks the same kernel function the way accept does, without the state check; it wants the
+     * address's exact size, so IPv6's is tried first, then IPv4's. False when the socket never
+     * had a peer.
+     */
+    private static boolean peerNameAfterReset(int fd, MemorySegment sockaddr, MemorySegment length) {
+        for (long size : new long[] {SocketLayouts.SOCKADDR_IN6.byteSize(), SocketLayouts.SOCKADDR_IN.byteSize()}) {
+            length.set(ValueLayout.JAVA_INT, 0, (int) size);
+            if (LibC.getsockopt(fd, Linux.SOL_SOCKET, Linux.SO_PEERNAME, sockaddr, length) == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 }
