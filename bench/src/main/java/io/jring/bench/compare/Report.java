@@ -204,6 +204,11 @@ final class Report {
             return List.of(what, "—", (atLeast ? "≥ " : "≤ ") + num(aim), "not measured");
         }
         double v = s.median();
+        if (!Double.isFinite(v)) {
+            // A ratio against a peer whose time rounded to 0: under one clock tick (10 ms) of CPU
+            // in a short run. No verdict is better than "Infinity× over".
+            return List.of(what, "—", (atLeast ? "≥ " : "≤ ") + num(aim), "not measurable: the peer's time was under one clock tick");
+        }
         boolean met = atLeast ? v >= aim : v <= aim;
         String verdict = met ? "met" : atLeast ? String.format(Locale.ROOT, "short: needs %.2f× more", aim / v)
                 : String.format(Locale.ROOT, "short: %.2f× over", v / aim);

@@ -2,6 +2,7 @@ package io.jring.bench.compare;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +159,21 @@ class ReportTest {
                 .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8))); // well-formed XML
         assertTrue(svg.contains("echo — requests/s"));
         assertEquals(1, svg.split("<svg", -1).length - 1);
+    }
+
+    @Test
+    void aRatioAgainstAPeerWithNoMeasurableTimeGetsNoVerdict() {
+        Options o = Options.parse(new String[] {"--rounds", "1", "--connections", "100", "--workloads", "http-p16",
+                "--servers", "jring-io_uring,c-liburing"}, Path.of("out"));
+        // The C server's user time rounded to 0 ticks in a short run: its ratio is infinite.
+        LoadGen.Run c = new LoadGen.Run("c-liburing", "http-p16", 100, 16, 1, 1.0, 900_000, 900_000,
+                100, 200, 300, 400, 500, 0, 900_000L * 5_000L, 100, 5, 100, 50, 100, 0, 90, "uringgen", null);
+        Results r = new Results(o, null, List.of(run("jring-io_uring", "http-p16", 1, 800_000), c),
+                List.of(), List.of(), List.of(), List.of(), Map.of(), 10, Map.of());
+        String targets = Report.targets(r);
+        assertTrue(targets.matches("(?s).*\\| user µs/req vs C liburing's, http-p16 N=100 +\\| — +\\| +≤ 1\\.5 \\| +not measurable.*"),
+                targets);
+        assertFalse(targets.contains("Infinity"), targets);
     }
 
     private static LoadGen.Run run(String server, String workload, int round, double rps) {
