@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -78,6 +79,7 @@ class HttpLargeFileTest {
             }
         });
         String got;
+        LoopSyscalls loopSyscalls = LoopSyscalls.trace(servers.pid(backend));
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
             socket.setSoTimeout(30_000);
@@ -103,7 +105,19 @@ class HttpLargeFileTest {
             transferring.set(false);
             prober.join(30_000);
         }
+        List<String> calls = loopSyscalls.stop();
         assertEquals(expectedSha, got, "the body is the file, byte for byte");
+        // The loop threads waited in the kernel (the trace works) and never read a served file nor
+        // called sendfile or splice. (They do pread the JDK's lib/modules: the JVM loading classes
+        // on first use, which no runtime controls.)
+        String wait = backend.equals("io_uring") ? "io_uring_enter(" : "epoll_";
+        assertTrue(calls.stream().anyMatch(line -> line.startsWith(wait)), () -> "no " + wait + " traced: " + calls);
+        String root = servers.root.toRealPath().toString();
+        List<String> fileCalls = calls.stream()
+                .filter(line -> line.contains(root) || line.startsWith("sendfile(") || line.startsWith("splice(")
+                        || line.startsWith("copy_file_range("))
+                .toList();
+        assertEquals(List.of(), fileCalls, "file reads or sendfile made by a loop thread");
         assertTrue(answers.get() > 0, "GET / was answered during the transfer");
         System.out.println("http " + backend + ": 200 MB file sent byte-exact; GET / answered " + answers.get()
                 + " times meanwhile, worst " + TimeUnit.NANOSECONDS.toMillis(worstNanos.get()) + " ms");
