@@ -42,6 +42,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A client: connect, send, receive, release what {@code recv()} handed over, close.
  * {@snippet file="io/jring/snippets/ApiSnippets.java" region="client"}
  *
+ * <p>A Unix domain socket is the same, with a {@link java.net.UnixDomainSocketAddress} (or an
+ * {@link AbstractUnixAddress}) for the address:
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="unix"}
+ *
  * <p>{@link #backend()} says what runs, {@link #fallbackReason()} why it is not io_uring:
  * {@snippet file="io/jring/snippets/ApiSnippets.java" region="backend"}
  *
