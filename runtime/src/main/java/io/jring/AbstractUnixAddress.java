@@ -24,6 +24,7 @@ public final class AbstractUnixAddress extends SocketAddress {
     /** sun_path is 108 bytes and the leading NUL takes one. */
     public static final int MAX_NAME_BYTES = 107;
 
+    /** The name's bytes, without the leading NUL; 1 to {@value #MAX_NAME_BYTES} of them. */
     private final byte[] name;
 
     private AbstractUnixAddress(byte[] name) {
@@ -57,6 +58,15 @@ public final class AbstractUnixAddress extends SocketAddress {
      */
     public static AbstractUnixAddress ofBytes(byte[] name) {
         return new AbstractUnixAddress(name.clone());
+    }
+
+    /**
+     * A deserialized address is checked like a new one.
+     *
+     * @return an address made through the constructor's checks
+     */
+    private Object readResolve() {
+        return new AbstractUnixAddress(name == null ? new byte[0] : name.clone());
     }
 
     /** {@return the name's bytes, without the leading NUL (a copy)} */
