@@ -188,6 +188,35 @@ public abstract class UnixStreamContract extends RuntimeTestBase {
     }
 
     @Test
+    void aConnectToAFullAcceptQueueFailsAtOnceWithEagainAndTheNextOneWorksOnceItDrains() throws Exception {
+        IoRuntime runtime = open(1);
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(dir.resolve("full.sock"));
+        Listener listener = runtime.listen(address, ListenOptions.DEFAULT.withBacklog(1));
+        List<CompletableFuture<Connection>> connecting = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            connecting.add(runtime.connect(address, Duration.ofSeconds(20)));
+        }
+        int connected = 0;
+        int refused = 0;
+        for (CompletableFuture<Connection> connect : connecting) {
+            Throwable error = Await.get(connect.handle((connection, e) -> e)); // null: it connected
+            if (error == null) {
+                connected++;
+                continue;
+            }
+            NativeIoException full = assertInstanceOf(NativeIoException.class, error);
+            assertEquals("EAGAIN", full.errnoName(), full.getMessage());
+            assertTrue(full.getMessage().contains("backlog") && full.getMessage().contains(address.getPath().toString()),
+                    full.getMessage());
+            refused++;
+        }
+        assertTrue(connected >= 1 && refused >= 1, connected + " connected, " + refused + " refused");
+        Await.get(listener.accept()).close();
+        Await.get(Await.get(runtime.connect(address, Duration.ofSeconds(20))).close()); // room again: it connects
+        Await.get(listener.close());
+    }
+
+    @Test
     void aClientThatNeverReadsHoldsAtMostTheWritabilityBound() throws Exception {
         UnixPair pair = accepted(1);
         Connection connection = pair.connection();

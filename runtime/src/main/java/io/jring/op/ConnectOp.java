@@ -24,6 +24,12 @@ public final class ConnectOp extends Op<Connection> {
     private final MemorySegment sockaddr;
     private final int sockaddrLength;
     private boolean inProgress;
+    /**
+     * A non-blocking AF_UNIX connect answered EAGAIN: the server's accept queue is full. Nothing
+     * signals when it frees (the client socket never becomes "writable" for it), so the connect
+     * fails now on both backends, as io_uring's CONNECT does, instead of waiting for a deadline.
+     */
+    private boolean backlogFull;
     private boolean adopted;
 
     public ConnectOp(OpContext context, OpOwner owner, int fd, SocketAddress target, long timeoutNanos) {
@@ -68,6 +74,10 @@ public final class ConnectOp extends Op<Connection> {
                 inProgress = true;
                 return -Errno.EAGAIN;
             }
+            if (res == -Errno.EAGAIN && unixDomain) {
+                backlogFull = true; // -EAGAIN would park the op: hand complete() an error, which reads this flag
+                return -Errno.ECONNREFUSED;
+            }
             return res;
         }
         try (Arena arena = Arena.ofConfined()) {
@@ -85,8 +95,9 @@ public final class ConnectOp extends Op<Connection> {
             return deliver(context.adopt(fd, unixDomain));
         }
         String call = "connect to " + SocketAddresses.formatAny(target);
-        return fail(unixDomain ? new NativeIoException(call, (int) -res, unixAdvice((int) -res))
-                : new NativeIoException(call, (int) -res));
+        int errno = backlogFull ? Errno.EAGAIN : (int) -res;
+        return fail(unixDomain ? new NativeIoException(call, errno, unixAdvice(errno))
+                : new NativeIoException(call, errno));
     }
 
     /** What a failed Unix connect means: the path names no socket, or a socket nobody accepts on. */
@@ -97,6 +108,8 @@ public final class ConnectOp extends Op<Connection> {
                     + " or that abstract name is not bound";
             case Errno.EACCES -> "no write permission on the socket file (or search permission on its directory)";
             case Errno.ENOTSOCK -> "that path is not a socket";
+            case Errno.EAGAIN -> "the server's accept queue (listen backlog) is full: it is not accepting fast"
+                    + " enough; retry later, or give it a larger backlog";
             default -> null;
         };
     }
