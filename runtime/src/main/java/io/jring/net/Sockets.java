@@ -86,6 +86,8 @@ public final class Sockets {
             }
             res = LibC.listen(fd, backlog);
             if (res < 0) {
+                // bind made the socket file: a failed listen must not leave it behind as a stale one
+                UnixSocketFiles.removeIfSame(address, UnixSocketFiles.fileKeyAfterBind(address));
                 throw new NativeIoException("listen " + SocketAddresses.formatAny(address), res);
             }
             return fd;
