@@ -5,6 +5,7 @@
 #include <linux/time_types.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <sys/uio.h>
 #include <sys/resource.h>

@@ -2,7 +2,7 @@ package io.jring;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -319,7 +319,9 @@ public interface Connection {
      * drops unsent data and the peer gets a reset (its next read fails with ECONNRESET) instead
      * of an orderly end of stream. Operations still running fail with
      * {@link ConnectionClosedException}. Idempotent; after {@code close()} has closed the
-     * descriptor it does nothing more.
+     * descriptor it does nothing more. A Unix domain socket has no reset: there {@code abort()}
+     * is {@code close()} (the peer sees end of stream, or ECONNRESET if it had sent bytes this
+     * end never read).
      *
      * @return the same future as {@code close()}
      */
@@ -330,6 +332,8 @@ public interface Connection {
      * {@code TCP_NODELAY} (on by default in jring), {@code SO_KEEPALIVE}, {@code SO_RCVBUF},
      * {@code SO_SNDBUF}, {@code SO_LINGER} (seconds; negative turns it off) and {@code IP_TOS}
      * (IPV6_TCLASS on an IPv6 socket). The call runs on the loop thread and waits for it.
+     * A Unix domain connection takes {@code SO_RCVBUF} and {@code SO_SNDBUF} only; the TCP/IP
+     * options throw {@link IllegalArgumentException} there, naming the option.
      *
      * @param <T> the option's value type
      * @param option the option
@@ -337,7 +341,8 @@ public interface Connection {
      * @return this connection
      * @throws UnsupportedOperationException another option; the message lists the supported ones
      * @throws IllegalArgumentException      a value the option does not take (null, a negative
-     *                                       buffer size, a TOS above 255...)
+     *                                       buffer size, a TOS above 255...), or a TCP/IP option
+     *                                       on a Unix domain connection
      * @throws IOException                   the connection is closed ({@link ConnectionClosedException}),
      *                                       or setsockopt failed ({@link NativeIoException}, naming the errno)
      */
@@ -364,11 +369,24 @@ public interface Connection {
      */
     IoBuffer allocate();
 
-    /** {@return this end's address (IPv6 without a {@code %0} scope)} */
-    InetSocketAddress localAddress();
+    /**
+     * This end's address: an {@link java.net.InetSocketAddress} on TCP (IPv6 without a
+     * {@code %0} scope); on a Unix domain connection a {@link java.net.UnixDomainSocketAddress}
+     * (the listener's path on the accepted side, {@code UnixDomainSocketAddress.of("")} on a
+     * client, which binds no name, as in the JDK's channels) or an {@link AbstractUnixAddress}.
+     *
+     * @return the address, asked of the kernel once and kept
+     */
+    SocketAddress localAddress();
 
-    /** {@return the peer's address (IPv6 without a {@code %0} scope)} */
-    InetSocketAddress remoteAddress();
+    /**
+     * The peer's address: an {@link java.net.InetSocketAddress} on TCP; on a Unix domain
+     * connection the server's path or {@link AbstractUnixAddress} on the client side, and
+     * {@code UnixDomainSocketAddress.of("")} on the accepted side (clients are unnamed).
+     *
+     * @return the address, asked of the kernel once and kept
+     */
+    SocketAddress remoteAddress();
 
     /** {@return an executor running tasks on this connection's loop thread (always queued)} */
     Executor executor();

@@ -19,6 +19,7 @@ import io.jring.spi.DriverFactory;
 import io.jring.spi.DriverSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@snippet file="io/jring/snippets/ApiSnippets.java" region="echo"}
  * A client: connect, send, receive, release what {@code recv()} handed over, close.
  * {@snippet file="io/jring/snippets/ApiSnippets.java" region="client"}
+ *
+ * <p>A Unix domain socket is the same, with a {@link java.net.UnixDomainSocketAddress} (or an
+ * {@link AbstractUnixAddress}) for the address:
+ * {@snippet file="io/jring/snippets/ApiSnippets.java" region="unix"}
  *
  * <p>{@link #backend()} says what runs, {@link #fallbackReason()} why it is not io_uring:
  * {@snippet file="io/jring/snippets/ApiSnippets.java" region="backend"}
@@ -176,11 +181,16 @@ public final class IoRuntime implements AutoCloseable {
     /**
      * Binds and listens now with {@link ListenOptions#DEFAULT}.
      *
-     * @param address where to listen; port 0 picks a free port ({@link Listener#localAddress()})
+     * @param address where to listen: an {@link InetSocketAddress} (port 0 picks a free port,
+     *     see {@link Listener#localAddress()}), a {@link java.net.UnixDomainSocketAddress} (a
+     *     path) or an {@link AbstractUnixAddress}
      * @return the listener
-     * @throws IOException naming bind or listen and the errno (EADDRINUSE: the port is taken)
+     * @throws IOException naming bind or listen and the errno (EADDRINUSE: the port is taken,
+     *     or the socket file exists: the message says whether it is stale)
+     * @throws IllegalArgumentException another address type, an unresolved host, a Unix path
+     *     longer than 107 bytes or an empty one
      */
-    public Listener listen(InetSocketAddress address) throws IOException {
+    public Listener listen(SocketAddress address) throws IOException {
         return listen(address, ListenOptions.DEFAULT);
     }
 
@@ -188,12 +198,25 @@ public final class IoRuntime implements AutoCloseable {
      * Binds and listens now; accepting starts with {@link Listener#accept()} or
      * {@link Listener#onAccept}.
      *
-     * @param address where to listen; port 0 picks a free port ({@link Listener#localAddress()})
+     * <p>On a Unix address the listener is one socket that every loop accepts from, whatever
+     * {@link ListenOptions#reusePort()} says, and {@link ListenOptions#reuseAddress()} is not
+     * applied (neither means anything for AF_UNIX, and both are on in the defaults); the
+     * backlog and the receive buffer size apply. bind creates the socket file, and the
+     * listener removes it when it closes. A file already at the path fails the bind with
+     * EADDRINUSE and a message that says whether a server listens there or the file is stale
+     * (nothing accepts on it: remove it and listen again); jring never removes it itself.
+     *
+     * @param address where to listen: an {@link InetSocketAddress} (port 0 picks a free port,
+     *     see {@link Listener#localAddress()}), a {@link java.net.UnixDomainSocketAddress} (a
+     *     path) or an {@link AbstractUnixAddress}
      * @param options backlog, SO_REUSEPORT, SO_REUSEADDR, receive buffer size
      * @return the listener
-     * @throws IOException naming bind or listen and the errno (EADDRINUSE: the port is taken)
+     * @throws IOException naming bind or listen and the errno (EADDRINUSE: the port is taken,
+     *     or the socket file exists: the message says whether it is stale)
+     * @throws IllegalArgumentException another address type, an unresolved host, a Unix path
+     *     longer than 107 bytes or an empty one
      */
-    public Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
+    public Listener listen(SocketAddress address, ListenOptions options) throws IOException {
         ensureOpen();
         return TcpListener.open(loops, address, options);
     }
@@ -201,11 +224,13 @@ public final class IoRuntime implements AutoCloseable {
     /**
      * Connects from the next loop (round robin), without a deadline.
      *
-     * @param address the server
+     * @param address the server: an {@link InetSocketAddress}, a
+     *     {@link java.net.UnixDomainSocketAddress} or an {@link AbstractUnixAddress}
      * @return the connection; fails with a {@link NativeIoException} naming connect and the
-     *     errno (ECONNREFUSED: nothing listens there)
+     *     errno (ECONNREFUSED: nothing listens there; ENOENT: no socket file at that path), or
+     *     with an {@link IllegalArgumentException} for an address jring cannot use
      */
-    public CompletableFuture<Connection> connect(InetSocketAddress address) {
+    public CompletableFuture<Connection> connect(SocketAddress address) {
         return connect(address, null);
     }
 
@@ -239,15 +264,18 @@ public final class IoRuntime implements AutoCloseable {
     }
 
     /**
-     * Connects from the next loop (round robin); TCP_NODELAY is set on the connection.
+     * Connects from the next loop (round robin); TCP_NODELAY is set on a TCP connection.
      *
-     * @param address the server
+     * @param address the server: an {@link InetSocketAddress}, a
+     *     {@link java.net.UnixDomainSocketAddress} or an {@link AbstractUnixAddress} (a Unix
+     *     path longer than 107 bytes fails with {@link IllegalArgumentException} before any
+     *     system call)
      * @param timeout how long the handshake may take, or null for no deadline
      * @return the connection; fails with {@link java.util.concurrent.TimeoutException} when the
      *     deadline passes (the connect is cancelled), or a {@link NativeIoException} naming
      *     connect and the errno
      */
-    public CompletableFuture<Connection> connect(InetSocketAddress address, Duration timeout) {
+    public CompletableFuture<Connection> connect(SocketAddress address, Duration timeout) {
         if (closed) {
             return LoopFuture.failed(new ConnectionClosedException("runtime is closed"));
         }

@@ -1,7 +1,9 @@
 package io.jring;
 
 /**
- * How to listen.
+ * How to listen. On a Unix domain address only the backlog and the receive buffer size apply:
+ * a Unix listener is always one socket shared by every loop, and SO_REUSEPORT/SO_REUSEADDR are
+ * not set on it (see {@link IoRuntime#listen(java.net.SocketAddress, ListenOptions)}).
  *
  * @param backlog      the accept queue length passed to listen(2)
  * @param reusePort    one socket per loop with SO_REUSEPORT (default), or one socket shared by all

@@ -1,13 +1,15 @@
 package io.jring;
 
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * A listening TCP socket, or one per loop bound to the same port with {@code SO_REUSEPORT}
- * (the default), so the kernel spreads connections over the loops and wakes only one.
+ * (the default), so the kernel spreads connections over the loops and wakes only one. A Unix
+ * domain listener is always one socket that every loop accepts from (SO_REUSEPORT does not
+ * spread AF_UNIX); its socket file is removed when it closes.
  */
 public interface Listener {
     /**
@@ -90,13 +92,16 @@ public interface Listener {
     /**
      * The address the listener is bound to.
      *
-     * @return the bound address, with the real port when 0 was asked for
+     * @return the bound address: an {@link java.net.InetSocketAddress} with the real port when
+     *     0 was asked for, or the {@link java.net.UnixDomainSocketAddress} or
+     *     {@link AbstractUnixAddress} it was given
      */
-    InetSocketAddress localAddress();
+    SocketAddress localAddress();
 
     /**
      * Stops accepting: pending accepts fail with {@link ConnectionClosedException}; accepted
-     * connections stay open.
+     * connections stay open. A Unix listener's socket file is removed once the socket is closed
+     * (if it is still the file this listener bound; closing the runtime does the same).
      *
      * @return completes once every loop's listening socket is closed
      */

@@ -36,7 +36,7 @@ final class EchoService {
     }
 
     InetSocketAddress address() {
-        return listener.localAddress();
+        return (InetSocketAddress) listener.localAddress();
     }
 
     private void serve(Connection connection) {

@@ -31,7 +31,7 @@ public final class FdSpikeMain {
             accepting = new CompletableFuture<>();
             acceptNext(listener, accepting);
         }
-        System.out.println("port " + listener.localAddress().getPort());
+        System.out.println("port " + ((java.net.InetSocketAddress) listener.localAddress()).getPort());
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = stdin.readLine()) != null && !line.equals("close")) {

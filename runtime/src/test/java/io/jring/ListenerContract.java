@@ -57,7 +57,7 @@ public abstract class ListenerContract extends RuntimeTestBase {
             Set<Integer> ports = new HashSet<>();
             for (CompletableFuture<Connection> accept : accepts) {
                 Connection connection = Await.get(accept);
-                assertTrue(ports.add(connection.remoteAddress().getPort()), "each client accepted once");
+                assertTrue(ports.add(((java.net.InetSocketAddress) connection.remoteAddress()).getPort()), "each client accepted once");
                 Await.get(connection.close());
             }
             assertEquals(clients, ports.size());

@@ -146,8 +146,8 @@ public abstract class OwnershipContract extends RuntimeTestBase {
     void addressesAreKnownWhileOpenAndRefusedAfterCloseIfNeverAsked() throws Exception {
         IoRuntime runtime = open(1);
         Pair asked = accepted(runtime);
-        InetSocketAddress remote = asked.connection().remoteAddress();
-        InetSocketAddress local = asked.connection().localAddress();
+        java.net.SocketAddress remote = asked.connection().remoteAddress();
+        java.net.SocketAddress local = asked.connection().localAddress();
         Await.get(asked.connection().close());
         assertEquals(remote, asked.connection().remoteAddress(), "kept once asked");
         assertEquals(local, asked.connection().localAddress());

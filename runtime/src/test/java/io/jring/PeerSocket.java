@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
@@ -29,14 +29,14 @@ final class PeerSocket implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static PeerSocket connect(InetSocketAddress address) throws IOException {
+    static PeerSocket connect(SocketAddress address) throws IOException {
         Socket socket = new Socket();
         socket.connect(address, 10_000);
         return new PeerSocket(socket);
     }
 
     /** Connects with a small receive buffer (set before connect, so the window is small from the start). */
-    static PeerSocket connectWithReceiveBuffer(InetSocketAddress address, int receiveBuffer) throws IOException {
+    static PeerSocket connectWithReceiveBuffer(SocketAddress address, int receiveBuffer) throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(receiveBuffer);
         socket.connect(address, 10_000);

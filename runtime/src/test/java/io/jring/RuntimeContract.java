@@ -303,4 +303,22 @@ public abstract class RuntimeContract extends RuntimeTestBase {
             return RuntimeContract.this.backend();
         }
     }
+
+    @Nested
+    @DisplayName("Unix domain sockets: names, files, addresses, options")
+    class UnixSockets extends UnixSocketContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
+    @DisplayName("Unix domain sockets: streams, many connections, a client that never reads")
+    class UnixStreams extends UnixStreamContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
 }

@@ -27,6 +27,14 @@ abstract class SnippetsContract extends RuntimeTestBase {
     }
 
     @Test
+    void theUnixExampleEchoesAndRemovesItsSocketFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        IoRuntime runtime = open(2);
+        assertEquals("ping\n", ApiSnippets.unixEcho(runtime, dir));
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("echo.sock")), "the listener removed echo.sock");
+    }
+
+    @Test
     void theAllocateExampleSendsItsBufferAndGivesItUp() throws Exception {
         IoRuntime runtime = open(1);
         Pair pair = accepted(runtime);

@@ -234,7 +234,7 @@ public abstract class TimeoutCancelContract extends RuntimeTestBase {
         // kernel drops further SYNs, so the connect can only end by its deadline.
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT, ListenOptions.DEFAULT.withBacklog(1).withReusePort(false));
-        InetSocketAddress address = listener.localAddress();
+        java.net.SocketAddress address = listener.localAddress();
         java.util.List<PeerSocket> fillers = new java.util.ArrayList<>();
         try {
             // Fill the accept queue (backlog 1 holds 2 on Linux) and a bit more.

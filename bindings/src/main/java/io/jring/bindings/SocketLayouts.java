@@ -32,6 +32,15 @@ public final class SocketLayouts {
             JAVA_INT.withName("sin6_scope_id"))
             .withName("sockaddr_in6");
 
+    /**
+     * {@code struct sockaddr_un}: a path name is NUL-terminated in {@code sun_path}; a Linux
+     * abstract name starts with a NUL byte and ends where the address length says.
+     */
+    public static final StructLayout SOCKADDR_UN = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("sun_family"),
+            MemoryLayout.sequenceLayout(108, JAVA_BYTE).withName("sun_path"))
+            .withName("sockaddr_un");
+
     /** {@code struct sockaddr_storage}: big enough for any address family. */
     public static final long SOCKADDR_STORAGE_SIZE = 128;
 
@@ -79,6 +88,9 @@ public final class SocketLayouts {
     public static final long SIN6_FLOWINFO = SOCKADDR_IN6.byteOffset(groupElement("sin6_flowinfo"));
     public static final long SIN6_ADDR = SOCKADDR_IN6.byteOffset(groupElement("sin6_addr"));
     public static final long SIN6_SCOPE_ID = SOCKADDR_IN6.byteOffset(groupElement("sin6_scope_id"));
+    public static final long SUN_PATH = SOCKADDR_UN.byteOffset(groupElement("sun_path"));
+    /** Bytes of {@code sun_path}: a path name holds one fewer (its NUL), an abstract name one fewer (its leading NUL). */
+    public static final int SUN_PATH_SIZE = (int) SOCKADDR_UN.select(groupElement("sun_path")).byteSize();
     public static final long IOV_BASE = IOVEC.byteOffset(groupElement("iov_base"));
     public static final long IOV_LEN = IOVEC.byteOffset(groupElement("iov_len"));
     public static final long MSG_NAME = MSGHDR.byteOffset(groupElement("msg_name"));

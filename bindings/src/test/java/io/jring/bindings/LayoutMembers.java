@@ -21,7 +21,7 @@ final class LayoutMembers {
             IoUringAbi.PROBE, IoUringAbi.PROBE_OP, IoUringAbi.BUF, IoUringAbi.BUF_REG,
             IoUringAbi.GETEVENTS_ARG, IoUringAbi.RECVMSG_OUT,
             LibUringLayouts.RING, LibUringLayouts.SQ, LibUringLayouts.CQ,
-            SocketLayouts.SOCKADDR_IN, SocketLayouts.SOCKADDR_IN6, SocketLayouts.IOVEC,
+            SocketLayouts.SOCKADDR_IN, SocketLayouts.SOCKADDR_IN6, SocketLayouts.SOCKADDR_UN, SocketLayouts.IOVEC,
             SocketLayouts.KERNEL_TIMESPEC, SocketLayouts.EPOLL_EVENT, SocketLayouts.RLIMIT,
             SocketLayouts.MSGHDR);
 

@@ -37,7 +37,7 @@ class LayoutTest {
     private static final List<String> HEADERS = List.of(
             "liburing.h", // pulls liburing/io_uring.h
             "linux/time_types.h", // __kernel_timespec; liburing.h includes it too, and it has a guard
-            "sys/epoll.h", "sys/socket.h", "netinet/in.h", "netinet/tcp.h", "sys/uio.h",
+            "sys/epoll.h", "sys/socket.h", "sys/un.h", "netinet/in.h", "netinet/tcp.h", "sys/uio.h",
             "sys/eventfd.h", "sys/resource.h", "sys/mman.h", "errno.h", "stddef.h", "stdio.h");
     private static final Pattern UNDECLARED = Pattern.compile("'([A-Za-z_][A-Za-z0-9_]*)' undeclared");
 
@@ -102,6 +102,7 @@ class LayoutTest {
         assertEquals(16, IoUringAbi.CQE.byteSize(), "struct io_uring_cqe");
         assertEquals(120, IoUringAbi.PARAMS.byteSize(), "struct io_uring_params");
         assertEquals(16, SocketLayouts.SOCKADDR_IN.byteSize(), "struct sockaddr_in");
+        assertEquals(110, SocketLayouts.SOCKADDR_UN.byteSize(), "struct sockaddr_un");
         boolean x86 = Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
         assertEquals(x86 ? 12 : 16, SocketLayouts.EPOLL_EVENT.byteSize(), "struct epoll_event");
         // And gcc agrees.
@@ -110,6 +111,7 @@ class LayoutTest {
         assertEquals(16L, probed.get("size:io_uring_cqe"));
         assertEquals(120L, probed.get("size:io_uring_params"));
         assertEquals(16L, probed.get("size:sockaddr_in"));
+        assertEquals(110L, probed.get("size:sockaddr_un"));
         assertEquals(x86 ? 12L : 16L, probed.get("size:epoll_event"));
     }
 

@@ -60,7 +60,7 @@ class EpollDriverSmokeTest {
         assertTrue(runtime.describeLoops().get(0).contains("epoll"), runtime.describeLoops().toString());
         listener = runtime.listen(new InetSocketAddress("127.0.0.1", 0));
         listener.onAccept(EpollDriverSmokeTest::echo);
-        address = listener.localAddress();
+        address = (InetSocketAddress) listener.localAddress();
     }
 
     @AfterEach
@@ -157,7 +157,7 @@ class EpollDriverSmokeTest {
         try (IoRuntime single = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(Backend.EPOLL))) {
             Listener server = single.listen(new InetSocketAddress("127.0.0.1", 0));
             server.onAccept(EpollDriverSmokeTest::echo);
-            InetSocketAddress at = server.localAddress();
+            InetSocketAddress at = (InetSocketAddress) server.localAddress();
             Connection client = single.connect(at).get(10, SECONDS);
             int reused = 0;
             int rounds = 300;
@@ -229,9 +229,9 @@ class EpollDriverSmokeTest {
                 () -> idle.accept(Duration.ofMillis(100)).get(10, SECONDS));
         assertInstanceOf(TimeoutException.class, timedOut.getCause());
         CompletableFuture<Connection> accepted = idle.accept(Duration.ofSeconds(10));
-        try (Socket socket = new Socket(idle.localAddress().getAddress(), idle.localAddress().getPort())) {
+        try (Socket socket = new Socket(((InetSocketAddress) idle.localAddress()).getAddress(), ((InetSocketAddress) idle.localAddress()).getPort())) {
             Connection connection = accepted.get(10, SECONDS);
-            assertEquals(socket.getLocalPort(), connection.remoteAddress().getPort());
+            assertEquals(socket.getLocalPort(), ((InetSocketAddress) connection.remoteAddress()).getPort());
             connection.close().get(10, SECONDS);
         }
         idle.close().get(10, SECONDS);
@@ -253,7 +253,7 @@ class EpollDriverSmokeTest {
                 }
                 echo(connection);
             });
-            InetSocketAddress at = burst.localAddress();
+            InetSocketAddress at = (InetSocketAddress) burst.localAddress();
             try {
                 sockets.add(new Socket(at.getAddress(), at.getPort()));
                 assertTrue(holding.await(10, SECONDS));
@@ -278,7 +278,7 @@ class EpollDriverSmokeTest {
     void sharedListeningSocketServesEveryConnection() throws Exception {
         Listener shared = runtime.listen(new InetSocketAddress("127.0.0.1", 0), ListenOptions.DEFAULT.withReusePort(false));
         shared.onAccept(EpollDriverSmokeTest::echo);
-        InetSocketAddress at = shared.localAddress();
+        InetSocketAddress at = (InetSocketAddress) shared.localAddress();
         for (int round = 0; round < 5; round++) {
             List<Socket> sockets = new ArrayList<>();
             try {

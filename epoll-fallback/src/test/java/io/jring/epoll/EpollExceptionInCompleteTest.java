@@ -111,7 +111,7 @@ class EpollExceptionInCompleteTest implements OpContext, OpOwner {
     @Override public boolean multishotAccept() { return false; }
     @Override public boolean multishotRecv() { return false; }
     @Override public void multishotRecvRefused() {}
-    @Override public Connection adopt(int fd) { throw new AssertionError(); }
+    @Override public Connection adopt(int fd, boolean unixDomain) { throw new AssertionError(); }
     @Override public void closingDescriptor(int fd) {}
     @Override public void requestCancel(Op<?> op) { driver.cancel(op); }
     @Override public boolean inLoop() { return false; } // the test thread drives the driver and may join

@@ -55,6 +55,22 @@ public final class Args {
         }
     }
 
+    /**
+     * Where to listen: {@code --unix PATH} (a Unix domain socket file; {@code --unix @NAME} for a
+     * Linux abstract name), else {@code --host} (default 127.0.0.1) and {@code --port}.
+     */
+    public java.net.SocketAddress listenAddress(int defaultPort) {
+        String unix = values.get("unix");
+        if (unix == null) {
+            return new java.net.InetSocketAddress(get("host", "127.0.0.1"), getInt("port", defaultPort));
+        }
+        if (values.containsKey("port") || values.containsKey("host")) {
+            throw new IllegalArgumentException("--unix and --port/--host exclude each other: listen on one or the other");
+        }
+        return unix.startsWith("@") ? io.jring.AbstractUnixAddress.of(unix.substring(1))
+                : java.net.UnixDomainSocketAddress.of(unix);
+    }
+
     /** Runtime options from {@code --threads} and {@code --backend}. */
     public IoRuntimeOptions runtimeOptions() {
         IoRuntimeOptions options = IoRuntimeOptions.defaults();

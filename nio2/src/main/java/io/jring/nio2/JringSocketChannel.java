@@ -68,8 +68,8 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
     }
 
     private void attach(Connection conn) {
-        this.localAddress = conn.localAddress();
-        this.remoteAddress = conn.remoteAddress();
+        this.localAddress = (InetSocketAddress) conn.localAddress(); // the NIO.2 channels are TCP only
+        this.remoteAddress = (InetSocketAddress) conn.remoteAddress();
         this.reader = new ChannelReader(group, conn);
         this.writer = new ChannelWriter(group, conn);
         this.connection = conn;

@@ -56,6 +56,7 @@ public final class Doctor {
                     IoRuntimeOptions.defaults().requireUring(), () -> probe);
             try (IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1))) {
                 line("recvmsg multishot", recvmsgMultishot(runtime));
+                line("unix sockets", UnixSocketCheck.run(runtime));
                 line("loop", runtime.describeLoops().getFirst().substring(3));
             } catch (IOException | RuntimeException e) {
                 line("loop", "cannot open: " + e.getMessage());

@@ -2,7 +2,7 @@ package io.jring.loop;
 
 import io.jring.bindings.Errno;
 import java.lang.System.Logger.Level;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.ZoneId;
 import java.util.concurrent.TimeUnit;
 
@@ -31,7 +31,7 @@ final class AcceptEpisodes {
 
     static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-    private final InetSocketAddress address;
+    private final SocketAddress address;
     /** A logged episode is going on: its end is logged too. */
     private boolean active;
     private int retries;
@@ -40,7 +40,7 @@ final class AcceptEpisodes {
     private long lastWarningNanos;
     private int unloggedPauses;
 
-    AcceptEpisodes(InetSocketAddress address) {
+    AcceptEpisodes(SocketAddress address) {
         this.address = address;
     }
 

@@ -474,10 +474,10 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     @Override
-    public Connection adopt(int fd) {
+    public Connection adopt(int fd, boolean unixDomain) {
         TcpConnection connection;
         try {
-            connection = new TcpConnection(this, fd);
+            connection = new TcpConnection(this, fd, unixDomain);
         } catch (RuntimeException | Error e) {
             io.jring.bindings.LibC.close(fd); // nobody else will: the socket would leak
             throw e;

@@ -44,11 +44,15 @@ final class ListenSocket extends OpSet {
     private final List<Runnable> closedInstead = new ArrayList<>();
     private LoopTimer timer;
 
-    ListenSocket(EventLoop loop, int fd, AtomicInteger users, AcceptEpisodes episodes) {
+    /** Runs after the last share closed {@link #fd}: removes a Unix listener's socket file. */
+    private final Runnable afterLastClose;
+
+    ListenSocket(EventLoop loop, int fd, AtomicInteger users, AcceptEpisodes episodes, Runnable afterLastClose) {
         super(loop, "listener");
         this.fd = fd;
         this.users = users;
         this.episodes = episodes;
+        this.afterLastClose = afterLastClose;
     }
 
     /** The errno if {@code error} is a shortage that accepting waits out, else 0. */
@@ -125,6 +129,7 @@ final class ListenSocket extends OpSet {
             loop.closingDescriptor(fd);
             if (users.decrementAndGet() == 0) {
                 LibC.close(fd);
+                afterLastClose.run();
             }
             closed.complete(null);
         }

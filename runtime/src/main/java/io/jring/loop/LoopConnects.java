@@ -2,7 +2,7 @@ package io.jring.loop;
 
 import io.jring.Connection;
 import io.jring.op.ConnectOp;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,7 +16,7 @@ public final class LoopConnects {
     }
 
     /** Starts connecting {@code fd} (a fresh non-blocking socket, which the op now owns). */
-    public CompletableFuture<Connection> connect(int fd, InetSocketAddress address, Duration timeout) {
+    public CompletableFuture<Connection> connect(int fd, SocketAddress address, Duration timeout) {
         OpSet set = set();
         return set.submit(new ConnectOp(loop, set, fd, address, TcpConnection.timeoutNanos(timeout)));
     }

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -42,8 +43,10 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     /** The descriptor is closed (the close future alone cannot say: a user may cancel it). */
     private volatile boolean descriptorClosed;
     /** Asked for once, then kept: after close the descriptor number may belong to another socket. */
-    private volatile InetSocketAddress localAddress;
-    private volatile InetSocketAddress remoteAddress;
+    private volatile SocketAddress localAddress;
+    private volatile SocketAddress remoteAddress;
+    /** AF_UNIX rather than TCP: the same stream operations, no TCP options. */
+    private final boolean unixDomain;
 
     /** The sending side's queue: at most one op in the kernel, the rest waiting their turn. */
     private static final class Sends {
@@ -51,13 +54,16 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         Op<?> active;
     }
 
-    TcpConnection(EventLoop loop, int fd) {
+    TcpConnection(EventLoop loop, int fd, boolean unixDomain) {
         this.loop = loop;
         this.fd = fd;
+        this.unixDomain = unixDomain;
         this.receiver = new Receiver(loop, this, fd);
         this.closed = new LoopFuture<>(loop);
         this.backlog = new SendBacklog(loop);
-        Sockets.setNoDelay(fd);
+        if (!unixDomain) {
+            Sockets.setNoDelay(fd);
+        }
     }
 
     @Override
@@ -237,19 +243,19 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     @Override
-    public InetSocketAddress localAddress() {
-        InetSocketAddress known = localAddress;
+    public SocketAddress localAddress() {
+        SocketAddress known = localAddress;
         return known != null ? known : (localAddress = address(true));
     }
 
     @Override
-    public InetSocketAddress remoteAddress() {
-        InetSocketAddress known = remoteAddress;
+    public SocketAddress remoteAddress() {
+        SocketAddress known = remoteAddress;
         return known != null ? known : (remoteAddress = address(false));
     }
 
     /** Asks the kernel, on the loop thread ({@link #onLoop}), while the descriptor is still open. */
-    private InetSocketAddress address(boolean local) {
+    private SocketAddress address(boolean local) {
         try {
             return onLoop(() -> {
                 if (descriptorClosed) {
@@ -272,7 +278,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public CompletableFuture<Void> abort() {
         loop.run(() -> {
-            if (!descriptorClosed) {
+            if (!descriptorClosed && !unixDomain) { // AF_UNIX has no reset: a plain close
                 try {
                     // Linger 0 turns the close below (now, or when the kernel returns the last
                     // buffer) into a reset: unsent data is dropped and the peer sees ECONNRESET.
@@ -289,6 +295,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public <T> Connection setOption(SocketOption<T> option, T value) throws IOException {
         SocketOptions.checkValue(option, value); // a bad argument fails here, on the caller's thread
+        SocketOptions.checkFamily(option, unixDomain);
         onLoop(() -> {
             requireOpenForOptions();
             SocketOptions.set(fd, isIpv6(), option, value);
@@ -300,6 +307,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public <T> T getOption(SocketOption<T> option) throws IOException {
         SocketOptions.checkSupported(option);
+        SocketOptions.checkFamily(option, unixDomain);
         return onLoop(() -> {
             requireOpenForOptions();
             return SocketOptions.get(fd, isIpv6(), option);
@@ -308,7 +316,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     /** The socket's family, from the address asked for once (IP_TOS is IPV6_TCLASS on AF_INET6). */
     private boolean isIpv6() {
-        return localAddress().getAddress() instanceof Inet6Address;
+        return localAddress() instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet6Address;
     }
 
     private interface SocketCall<T> {

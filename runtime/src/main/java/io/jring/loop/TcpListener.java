@@ -9,7 +9,10 @@ import io.jring.bindings.LibC;
 import io.jring.net.Sockets;
 import io.jring.op.AcceptOp;
 import io.jring.op.AcceptStreamOp;
+import io.jring.net.UnixAddresses;
+import io.jring.net.UnixSocketFiles;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,10 +29,14 @@ import java.util.function.Consumer;
  * hashes each new connection to one socket, so exactly one loop wakes for it. Without it, one
  * socket shared by every loop; the epoll driver then registers it with EPOLLEXCLUSIVE so that a
  * new connection wakes one loop, not all of them (the seed article's thundering-herd table).
+ * A Unix listener is always that one shared socket (SO_REUSEPORT does not spread AF_UNIX, and a
+ * path can be bound once): every loop accepts from it, so its connections are spread over the
+ * loops by whichever loop the kernel wakes (io_uring's accept and EPOLLEXCLUSIVE both wake one).
  */
 public final class TcpListener implements Listener {
     private final List<ListenSocket> sockets;
-    private final InetSocketAddress localAddress;
+    private final SocketAddress localAddress;
+    private final boolean unixDomain;
     /**
      * Connections accepted with no accept() waiting, the accept()s waiting, and which sockets
      * have an accept armed; all guarded by {@code unclaimed}'s lock.
@@ -39,38 +46,45 @@ public final class TcpListener implements Listener {
     private final boolean[] armed;
     private volatile boolean closing;
 
-    private TcpListener(List<ListenSocket> sockets, InetSocketAddress localAddress) {
+    private TcpListener(List<ListenSocket> sockets, SocketAddress localAddress) {
         this.sockets = sockets;
         this.localAddress = localAddress;
+        this.unixDomain = UnixAddresses.isUnix(localAddress);
         this.armed = new boolean[sockets.size()];
     }
 
-    public static TcpListener open(List<EventLoop> loops, InetSocketAddress address, ListenOptions options)
+    public static TcpListener open(List<EventLoop> loops, SocketAddress address, ListenOptions options)
             throws NativeIoException {
-        int socketCount = options.reusePort() ? loops.size() : 1;
+        boolean unix = UnixAddresses.isUnix(address);
+        boolean perLoop = options.reusePort() && !unix;
+        int socketCount = perLoop ? loops.size() : 1;
         List<Integer> fds = new ArrayList<>();
-        InetSocketAddress bound = address;
+        SocketAddress bound = address;
         try {
             for (int i = 0; i < socketCount; i++) {
                 // The first bind may pick an ephemeral port; the others must join that port.
                 int fd = Sockets.listen(bound, options);
                 fds.add(fd);
-                if (i == 0) {
-                    bound = new InetSocketAddress(address.getAddress(), Sockets.localAddress(fd).getPort());
+                if (i == 0 && !unix) {
+                    bound = new InetSocketAddress(((InetSocketAddress) address).getAddress(), Sockets.localPort(fd));
                 }
             }
-        } catch (NativeIoException e) {
+        } catch (NativeIoException | RuntimeException e) {
             fds.forEach(LibC::close);
             throw e;
         }
+        // Taken now, while the file is surely the one this bind made (see UnixSocketFiles).
+        Object socketFile = UnixSocketFiles.fileKeyAfterBind(bound);
+        SocketAddress boundAddress = bound;
+        Runnable afterLastClose = () -> UnixSocketFiles.removeIfSame(boundAddress, socketFile);
         List<ListenSocket> sockets = new ArrayList<>();
         AtomicInteger sharedUsers = new AtomicInteger(loops.size());
         AcceptEpisodes episodes = new AcceptEpisodes(bound);
         for (int i = 0; i < loops.size(); i++) {
-            if (options.reusePort()) {
-                sockets.add(new ListenSocket(loops.get(i), fds.get(i), new AtomicInteger(1), episodes));
+            if (perLoop) {
+                sockets.add(new ListenSocket(loops.get(i), fds.get(i), new AtomicInteger(1), episodes, afterLastClose));
             } else {
-                sockets.add(new ListenSocket(loops.get(i), fds.getFirst(), sharedUsers, episodes));
+                sockets.add(new ListenSocket(loops.get(i), fds.getFirst(), sharedUsers, episodes, afterLastClose));
             }
         }
         return new TcpListener(sockets, bound);
@@ -139,7 +153,7 @@ public final class TcpListener implements Listener {
 
     private void arm(int index) {
         ListenSocket socket = sockets.get(index);
-        socket.submit(new AcceptOp(socket.loop, socket, socket.fd, 0))
+        socket.submit(new AcceptOp(socket.loop, socket, socket.fd, unixDomain, 0))
                 .whenComplete((connection, error) -> accepted(index, connection, error));
     }
 
@@ -231,7 +245,7 @@ public final class TcpListener implements Listener {
     /** One loop's accept stream; after a shortage (EMFILE...) a new one starts after a pause. */
     private void startStream(ListenSocket socket, Consumer<Connection> handler, LoopFuture<Void> ended,
                              AtomicInteger running) {
-        socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, handler)).whenComplete((ignored, error) -> {
+        socket.submit(new AcceptStreamOp(socket.loop, socket, socket.fd, unixDomain, handler)).whenComplete((ignored, error) -> {
             int shortage = ListenSocket.shortage(error);
             if (shortage != 0 && !closing) {
                 socket.retryLater(shortage, () -> startStream(socket, handler, ended, running),
@@ -256,7 +270,7 @@ public final class TcpListener implements Listener {
     }
 
     @Override
-    public InetSocketAddress localAddress() {
+    public SocketAddress localAddress() {
         return localAddress;
     }
 

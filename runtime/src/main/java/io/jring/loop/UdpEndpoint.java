@@ -90,7 +90,7 @@ public final class UdpEndpoint implements DatagramEndpoint, OpOwner, EventLoop.C
                     throw new NativeIoException("bind " + SocketAddresses.format(address), res);
                 }
             }
-            endpoint = new UdpEndpoint(loop, fd, Sockets.localAddress(fd));
+            endpoint = new UdpEndpoint(loop, fd, (InetSocketAddress) Sockets.localAddress(fd));
         } catch (IOException | RuntimeException e) {
             LibC.close(fd); // no op ever used it: no driver knows the number
             throw e;

@@ -16,13 +16,19 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
 
-/** Converts between {@link InetSocketAddress} and {@code sockaddr_in}/{@code sockaddr_in6}. */
+/**
+ * Converts between {@link InetSocketAddress} and {@code sockaddr_in}/{@code sockaddr_in6}, and,
+ * through {@link UnixAddresses}, between any stream address jring takes and its sockaddr.
+ */
 public final class SocketAddresses {
-    /** Room for either family. */
+    /** Room for either internet family. */
     public static final int MAX_LENGTH = (int) SocketLayouts.SOCKADDR_IN6.byteSize();
+    /** Room for any address {@link #writeAny} takes (a {@code sockaddr_un} is the largest). */
+    public static final int MAX_ANY_LENGTH = Math.max(MAX_LENGTH, UnixAddresses.LENGTH);
 
     private static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -48,6 +54,37 @@ public final class SocketAddresses {
         MemorySegment.copy(ip6.getAddress(), 0, out, ValueLayout.JAVA_BYTE, SIN6_ADDR, 16);
         out.set(ValueLayout.JAVA_INT, SIN6_SCOPE_ID, ip6.getScopeId());
         return MAX_LENGTH;
+    }
+
+    /**
+     * Writes an internet or Unix domain address into {@code out} (at least {@link #MAX_ANY_LENGTH}
+     * bytes); returns its length.
+     *
+     * @throws IllegalArgumentException another kind of address, or one that does not fit
+     */
+    public static int writeAny(SocketAddress address, MemorySegment out) {
+        if (address instanceof InetSocketAddress inet) {
+            return write(inet, out);
+        }
+        if (UnixAddresses.isUnix(address)) {
+            return UnixAddresses.write(address, out);
+        }
+        throw new IllegalArgumentException("unsupported address type "
+                + (address == null ? "null" : address.getClass().getName())
+                + ": jring takes InetSocketAddress, UnixDomainSocketAddress or io.jring.AbstractUnixAddress");
+    }
+
+    /** Reads any address getsockname/getpeername return: {@code length} is the length they reported. */
+    public static SocketAddress readAny(MemorySegment in, int length) {
+        if (in.get(ValueLayout.JAVA_SHORT, SIN_FAMILY) == Linux.AF_UNIX) {
+            return UnixAddresses.read(in, length);
+        }
+        return read(in);
+    }
+
+    /** {@code 127.0.0.1:8080}, {@code [::1]:8080}, a Unix socket's path, or {@code @name}. */
+    public static String formatAny(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? format(inet) : UnixAddresses.format(address);
     }
 
     /** Reads a {@code sockaddr_in} or {@code sockaddr_in6}. */

@@ -40,6 +40,22 @@ public final class SocketOptions {
         }
     }
 
+    /** The options that mean something on a TCP socket only (SO_LINGER: AF_UNIX has no reset or linger). */
+    private static final List<SocketOption<?>> TCP_ONLY = List.of(
+            StandardSocketOptions.TCP_NODELAY, StandardSocketOptions.SO_KEEPALIVE,
+            StandardSocketOptions.SO_LINGER, StandardSocketOptions.IP_TOS);
+
+    /**
+     * Refuses a TCP option on a Unix domain connection: the kernel would take some of them
+     * (SO_KEEPALIVE, SO_LINGER) and do nothing, and refuse the others with a bare EOPNOTSUPP.
+     */
+    public static void checkFamily(SocketOption<?> option, boolean unixDomain) {
+        if (unixDomain && TCP_ONLY.contains(option)) {
+            throw new IllegalArgumentException(option.name() + " is a TCP/IP option and this is a Unix domain"
+                    + " socket connection, where it has no meaning; Unix connections take SO_RCVBUF and SO_SNDBUF");
+        }
+    }
+
     /**
      * Checks {@code value} for {@code option} before anything reaches the kernel, so a bad value
      * fails the call alone, with the rule it broke.

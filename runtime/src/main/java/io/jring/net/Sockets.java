@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * The synchronous socket calls both drivers share: creating, binding and tuning sockets and
@@ -19,9 +20,14 @@ import java.net.InetSocketAddress;
 public final class Sockets {
     private Sockets() {}
 
-    /** A non-blocking, close-on-exec TCP socket for {@code address}'s family. */
-    public static int newStreamSocket(InetSocketAddress address) throws NativeIoException {
-        int family = address.getAddress() instanceof Inet6Address ? Linux.AF_INET6 : Linux.AF_INET;
+    /**
+     * A non-blocking, close-on-exec stream socket for {@code address}'s family: TCP, or AF_UNIX
+     * for a {@code UnixDomainSocketAddress} or an {@code AbstractUnixAddress}.
+     *
+     * @throws IllegalArgumentException an address type jring does not take
+     */
+    public static int newStreamSocket(SocketAddress address) throws NativeIoException {
+        int family = familyOf(address);
         int fd = LibC.socket(family, Linux.SOCK_STREAM | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new NativeIoException("socket", fd);
@@ -29,15 +35,43 @@ public final class Sockets {
         return fd;
     }
 
-    /** socket + options + bind + listen; closes the socket again if any step fails. */
-    public static int listen(InetSocketAddress address, ListenOptions options) throws NativeIoException {
+    /**
+     * AF_INET, AF_INET6 or AF_UNIX; refuses any other address type, naming the ones jring
+     * takes, and a Unix path that does not fit sockaddr_un (before any socket exists to leak).
+     */
+    public static int familyOf(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            if (inet.isUnresolved()) {
+                throw new IllegalArgumentException("unresolved address " + inet + ": resolve the host name first");
+            }
+            return inet.getAddress() instanceof Inet6Address ? Linux.AF_INET6 : Linux.AF_INET;
+        }
+        if (UnixAddresses.isUnix(address)) {
+            if (address instanceof java.net.UnixDomainSocketAddress path) {
+                UnixAddresses.pathBytes(path); // throws if empty or too long
+            }
+            return Linux.AF_UNIX;
+        }
+        throw new IllegalArgumentException("unsupported address type "
+                + (address == null ? "null" : address.getClass().getName())
+                + ": jring takes InetSocketAddress, UnixDomainSocketAddress or io.jring.AbstractUnixAddress");
+    }
+
+    /**
+     * socket + options + bind + listen; closes the socket again if any step fails. On a Unix
+     * address SO_REUSEADDR and SO_REUSEPORT are not set (they mean nothing for AF_UNIX: a path
+     * cannot be shared and the kernel does not spread a Unix listener), and a bind refused with
+     * EADDRINUSE says whether the socket file is stale ({@link UnixSocketFiles}).
+     */
+    public static int listen(SocketAddress address, ListenOptions options) throws NativeIoException {
+        boolean unix = UnixAddresses.isUnix(address);
         int fd = newStreamSocket(address);
         int backlog = options.backlog();
         try (Arena arena = Arena.ofConfined()) {
-            if (options.reuseAddress()) {
+            if (options.reuseAddress() && !unix) {
                 setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEADDR, 1, "SO_REUSEADDR");
             }
-            if (options.reusePort()) {
+            if (options.reusePort() && !unix) {
                 setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_REUSEPORT, 1, "SO_REUSEPORT");
             }
             if (options.receiveBufferSize() > 0) {
@@ -45,15 +79,18 @@ public final class Sockets {
                 // handshake announces is chosen from it.
                 setIntOption(fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, options.receiveBufferSize(), "SO_RCVBUF");
             }
-            MemorySegment sockaddr = arena.allocate(SocketAddresses.MAX_LENGTH, 8);
-            int length = SocketAddresses.write(address, sockaddr);
+            MemorySegment sockaddr = arena.allocate(SocketAddresses.MAX_ANY_LENGTH, 8);
+            int length = SocketAddresses.writeAny(address, sockaddr);
             int res = LibC.bind(fd, sockaddr, length);
             if (res < 0) {
-                throw new NativeIoException("bind " + SocketAddresses.format(address), res);
+                throw unix ? UnixSocketFiles.bindFailed(address, res)
+                        : new NativeIoException("bind " + SocketAddresses.format((InetSocketAddress) address), res);
             }
             res = LibC.listen(fd, backlog);
             if (res < 0) {
-                throw new NativeIoException("listen " + SocketAddresses.format(address), res);
+                // bind made the socket file: a failed listen must not leave it behind as a stale one
+                UnixSocketFiles.removeIfSame(address, UnixSocketFiles.fileKeyAfterBind(address));
+                throw new NativeIoException("listen " + SocketAddresses.formatAny(address), res);
             }
             return fd;
         } catch (NativeIoException | RuntimeException e) {
@@ -80,15 +117,20 @@ public final class Sockets {
         }
     }
 
-    public static InetSocketAddress localAddress(int fd) throws NativeIoException {
+    public static SocketAddress localAddress(int fd) throws NativeIoException {
         return address(fd, true);
     }
 
-    public static InetSocketAddress remoteAddress(int fd) throws NativeIoException {
+    public static SocketAddress remoteAddress(int fd) throws NativeIoException {
         return address(fd, false);
     }
 
-    private static InetSocketAddress address(int fd, boolean local) throws NativeIoException {
+    /** The port a TCP socket is bound to. */
+    public static int localPort(int fd) throws NativeIoException {
+        return ((InetSocketAddress) localAddress(fd)).getPort();
+    }
+
+    private static SocketAddress address(int fd, boolean local) throws NativeIoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sockaddr = arena.allocate(128, 8);
             MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 128);
@@ -99,7 +141,7 @@ public final class Sockets {
             if (res < 0) {
                 throw new NativeIoException(local ? "getsockname" : "getpeername", res);
             }
-            return SocketAddresses.read(sockaddr);
+            return SocketAddresses.readAny(sockaddr, length.get(ValueLayout.JAVA_INT, 0));
         }
     }
 

@@ -16,8 +16,16 @@ import java.lang.foreign.MemorySegment;
 public final class AcceptOp extends Op<Connection> {
     static final int SOCKET_FLAGS = Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC;
 
+    /** The listener is AF_UNIX: its connections refuse TCP options. */
+    private final boolean unixDomain;
+
     public AcceptOp(OpContext context, OpOwner owner, int listenFd, long timeoutNanos) {
+        this(context, owner, listenFd, false, timeoutNanos);
+    }
+
+    public AcceptOp(OpContext context, OpOwner owner, int listenFd, boolean unixDomain, long timeoutNanos) {
         super(context, owner, listenFd, timeoutNanos);
+        this.unixDomain = unixDomain;
     }
 
     @Override
@@ -49,7 +57,7 @@ public final class AcceptOp extends Op<Connection> {
     @Override
     public int complete(long res, int flags) {
         if (res >= 0) {
-            return deliver(context.adopt((int) res));
+            return deliver(context.adopt((int) res, unixDomain));
         }
         return retryable((int) -res) ? RESUBMIT : fail(res);
     }

@@ -22,11 +22,19 @@ import java.util.function.Consumer;
  */
 public final class AcceptStreamOp extends Op<Void> {
     private final Consumer<Connection> handler;
+    /** The listener is AF_UNIX: its connections refuse TCP options. */
+    private final boolean unixDomain;
     private boolean multishot;
 
     public AcceptStreamOp(OpContext context, OpOwner owner, int listenFd, Consumer<Connection> handler) {
+        this(context, owner, listenFd, false, handler);
+    }
+
+    public AcceptStreamOp(OpContext context, OpOwner owner, int listenFd, boolean unixDomain,
+                          Consumer<Connection> handler) {
         super(context, owner, listenFd, 0);
         this.handler = handler;
+        this.unixDomain = unixDomain;
         this.multishot = context.multishotAccept();
     }
 
@@ -61,7 +69,7 @@ public final class AcceptStreamOp extends Op<Void> {
     @Override
     public int complete(long res, int flags) {
         if (res >= 0) {
-            Connection connection = context.adopt((int) res);
+            Connection connection = context.adopt((int) res, unixDomain);
             if (isDone()) {
                 connection.close();
             } else {

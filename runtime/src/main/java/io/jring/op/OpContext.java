@@ -65,8 +65,16 @@ public interface OpContext {
     /** The kernel refused a multishot recvmsg (EINVAL: older than 6.0): one recvmsg per receive from now on. */
     default void multishotRecvmsgRefused() {}
 
-    /** Turns an accepted or connected socket into a connection owned by this loop. */
-    io.jring.Connection adopt(int fd);
+    /** Turns an accepted or connected TCP socket into a connection owned by this loop. */
+    default io.jring.Connection adopt(int fd) {
+        return adopt(fd, false);
+    }
+
+    /**
+     * Turns an accepted or connected stream socket into a connection owned by this loop;
+     * {@code unixDomain}: it is AF_UNIX (no TCP_NODELAY, TCP options refused).
+     */
+    io.jring.Connection adopt(int fd, boolean unixDomain);
 
     /**
      * Tells the loop's driver that the caller is about to close {@code fd} ({@link

@@ -27,7 +27,7 @@ public class StubOpContext implements OpContext {
     @Override public boolean multishotAccept() { return false; }
     @Override public boolean multishotRecv() { return false; }
     @Override public void multishotRecvRefused() {}
-    @Override public Connection adopt(int fd) { throw new AssertionError("nothing to adopt"); }
+    @Override public Connection adopt(int fd, boolean unixDomain) { throw new AssertionError("nothing to adopt"); }
     @Override public void closingDescriptor(int fd) {}
     @Override public void requestCancel(Op<?> op) {}
     @Override public boolean inLoop() { return false; }

@@ -7,7 +7,9 @@ import io.jring.IoRuntime;
 import io.jring.IoRuntimeOptions;
 import io.jring.Listener;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +24,7 @@ import java.util.concurrent.ExecutorService;
 public final class ApiSnippets {
 
     /** The echo server of IoRuntime's documentation: every byte received is sent back. */
-    public static Listener echoServer(IoRuntime runtime, InetSocketAddress address) throws IOException {
+    public static Listener echoServer(IoRuntime runtime, SocketAddress address) throws IOException {
         // @start region="echo-server"
         Listener listener = runtime.listen(address);
         listener.onAccept(ApiSnippets::echo); // each connection, on its own loop thread
@@ -46,7 +48,7 @@ public final class ApiSnippets {
     // @end
 
     /** A client: connect, send a line, read the answer, close. */
-    public static CompletableFuture<String> client(IoRuntime runtime, InetSocketAddress address) {
+    public static CompletableFuture<String> client(IoRuntime runtime, SocketAddress address) {
         // @start region="client"
         return runtime.connect(address, Duration.ofSeconds(5))
                 .thenCompose(conn -> conn.send("ping\n".getBytes(StandardCharsets.US_ASCII))
@@ -60,6 +62,23 @@ public final class ApiSnippets {
                         })
                         .whenComplete((line, error) -> conn.close()));
         // @end
+    }
+
+    /** The same echo server and client over a Unix domain socket: only the address differs. */
+    public static String unixEcho(IoRuntime runtime, Path directory) throws Exception {
+        // @start region="unix"
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(directory.resolve("echo.sock"));
+        Listener listener = runtime.listen(address);        // creates echo.sock; one socket, every loop accepts
+        listener.onAccept(ApiSnippets::echo);
+        String answer = runtime.connect(address)              // or AbstractUnixAddress.of("echo"): no file
+                .thenCompose(conn -> conn.send("ping\n".getBytes(StandardCharsets.US_ASCII))
+                        .thenCompose(sent -> conn.recv(Duration.ofSeconds(5)))
+                        .thenApply(buf -> { try { return buf.toString(StandardCharsets.US_ASCII); }
+                                            finally { buf.release(); conn.close(); } }))
+                .get();
+        listener.close().get();                               // removes echo.sock
+        // @end
+        return answer;
     }
 
     /** Filling a buffer of one's own and sending it. */

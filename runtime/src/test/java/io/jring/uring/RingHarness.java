@@ -128,7 +128,7 @@ final class RingHarness implements AutoCloseable, OpContext, OpOwner {
     @Override public boolean multishotAccept() { return false; }
     @Override public boolean multishotRecv() { return true; }
     @Override public void multishotRecvRefused() {}
-    @Override public Connection adopt(int fd) { throw new AssertionError("nothing to adopt"); }
+    @Override public Connection adopt(int fd, boolean unixDomain) { throw new AssertionError("nothing to adopt"); }
     @Override public void closingDescriptor(int fd) {}
     @Override public void requestCancel(Op<?> op) { driver.cancel(op); }
     @Override public boolean inLoop() { return false; } // the test thread drives the driver and may join

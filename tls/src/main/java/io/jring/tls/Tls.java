@@ -58,7 +58,8 @@ public final class Tls {
         try {
             SSLContext context = options.sslContext();
             SSLEngine engine = host == null ? context.createSSLEngine()
-                    : context.createSSLEngine(host, connection.remoteAddress().getPort());
+                    : context.createSSLEngine(host, connection.remoteAddress() instanceof java.net.InetSocketAddress inet
+                            ? inet.getPort() : -1); // -1: no port (a Unix domain connection)
             engine.setUseClientMode(client);
             SSLParameters parameters = engine.getSSLParameters();
             parameters.setProtocols(options.protocols().toArray(String[]::new));

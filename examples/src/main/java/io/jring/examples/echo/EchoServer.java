@@ -4,13 +4,14 @@ import io.jring.Connection;
 import io.jring.IoRuntime;
 import io.jring.Listener;
 import io.jring.examples.Args;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The shortest correct jring server: every byte a client sends comes back.
  *
- * <pre>./jring example echo --port 7000 [--backend io_uring|epoll] [--threads N] [--host 127.0.0.1]</pre>
+ * <pre>./jring example echo --port 7000 [--backend io_uring|epoll] [--threads N] [--host 127.0.0.1]
+ * ./jring example echo --unix /tmp/echo.sock [--backend ...]   (or --unix @name: a Linux abstract name)</pre>
  */
 public final class EchoServer {
     public static void main(String[] argv) throws Exception {
@@ -18,8 +19,8 @@ public final class EchoServer {
     }
 
     private static void serve(String[] argv) throws Exception {
-        Args args = Args.parse(argv, "port", "host", "backend", "threads");
-        InetSocketAddress address = new InetSocketAddress(args.get("host", "127.0.0.1"), args.getInt("port", 7000));
+        Args args = Args.parse(argv, "port", "host", "unix", "backend", "threads");
+        SocketAddress address = args.listenAddress(7000);
         CountDownLatch stopped = new CountDownLatch(1);
         try (IoRuntime runtime = IoRuntime.open(args.runtimeOptions())) {
             Listener listener = runtime.listen(address);

@@ -4,20 +4,22 @@ import io.jring.IoRuntime;
 import io.jring.Listener;
 import io.jring.examples.Args;
 import io.jring.examples.TlsFlags;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * An HTTP/1.1 server on jring's CompletableFuture API: keep-alive, pipelining, chunked request
  * bodies, static files, and a clear error (then a close) for every kind of bad input.
  *
- * <pre>./jring example http --port 8080 [--backend io_uring|epoll] [--threads N] [--host 127.0.0.1]
+ * <pre>./jring example http --port 8080 [--backend io_uring|epoll] [--threads N] [--host 127.0.0.1] [--unix PATH|@NAME]
  *     [--root DIR] [--max-body BYTES] [--header-timeout-ms MS] [--body-timeout-ms MS] [--min-body-rate BYTES_PER_S]
  *     [--max-unsent BYTES] [--send-timeout-ms MS]
  *     [--tls | --tls-cert CHAIN.pem --tls-key KEY.pem]</pre>
  *
  * Routes: {@code GET /} (Hello, World!), {@code GET /json}, {@code POST /echo}, and files under
  * {@code --root}. Each connection is an {@link HttpConnection} on the loop that accepted it.
+ * With {@code --unix PATH} it listens on a Unix domain socket instead of a port
+ * ({@code curl --unix-socket PATH http://localhost/}); the socket file is removed when it stops.
  */
 public final class HttpServer {
     public static void main(String[] argv) throws Exception {
@@ -29,7 +31,7 @@ public final class HttpServer {
         Args args = Args.parse(tls.rest(), ServerConfig.OPTIONS);
         ServerConfig config = ServerConfig.from(args);
         Routes routes = new Routes(config.files());
-        InetSocketAddress address = new InetSocketAddress(args.get("host", "127.0.0.1"), args.getInt("port", 8080));
+        SocketAddress address = args.listenAddress(8080);
         CountDownLatch stopped = new CountDownLatch(1);
         try (IoRuntime runtime = IoRuntime.open(args.runtimeOptions())) {
             if (config.files() != null) {

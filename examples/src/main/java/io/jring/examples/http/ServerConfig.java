@@ -23,7 +23,7 @@ import java.time.Duration;
  */
 record ServerConfig(StaticFiles files, long maxBody, Duration headerTimeout, Duration bodyTimeout, long minBodyRate,
                     long maxUnsent, Duration sendTimeout) {
-    static final String[] OPTIONS = {"port", "host", "backend", "threads", "root", "max-body", "header-timeout-ms",
+    static final String[] OPTIONS = {"port", "host", "unix", "backend", "threads", "root", "max-body", "header-timeout-ms",
         "body-timeout-ms", "min-body-rate", "max-unsent", "send-timeout-ms"};
 
     static ServerConfig from(Args args) throws IOException {

@@ -146,7 +146,8 @@ final class ProxySession {
      */
     private static String peer(Connection client) {
         try {
-            return format(client.remoteAddress());
+            return client.remoteAddress() instanceof InetSocketAddress inet ? format(inet)
+                    : String.valueOf(client.remoteAddress());
         } catch (IllegalStateException e) {
             return "a client already gone";
         }

@@ -4,7 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
@@ -25,7 +25,7 @@ final class ChatClients implements AutoCloseable {
     String welcome;
 
     /** Connects and reads the welcome line. */
-    static ChatClients connect(InetSocketAddress address) throws IOException {
+    static ChatClients connect(SocketAddress address) throws IOException {
         Socket socket = new Socket();
         socket.connect(address, 10_000);
         ChatClients client = new ChatClients(socket);
@@ -34,7 +34,7 @@ final class ChatClients implements AutoCloseable {
     }
 
     /** Connects, reads the welcome, and has {@code other} (already in the room) read the "joined" line. */
-    static ChatClients connect(InetSocketAddress address, ChatClients other) throws IOException {
+    static ChatClients connect(SocketAddress address, ChatClients other) throws IOException {
         ChatClients client = connect(address);
         String joined = other.readLine();
         if (joined == null || !joined.endsWith(" joined")) {
@@ -44,7 +44,7 @@ final class ChatClients implements AutoCloseable {
     }
 
     /** A client that will never read: its receive buffer is small, so the server soon sees it stalled. */
-    static ChatClients connectNeverReading(InetSocketAddress address) throws IOException {
+    static ChatClients connectNeverReading(SocketAddress address) throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(16 * 1024);
         socket.connect(address, 10_000);

@@ -89,7 +89,7 @@ class ProxyBuffersTest {
     private static int startProxy(IoRuntime runtime, InetSocketAddress upstream, Duration idleTimeout) throws IOException {
         Listener listener = runtime.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         listener.onAccept(client -> ProxySession.start(client, runtime, upstream, Duration.ofSeconds(5), idleTimeout));
-        return listener.localAddress().getPort();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
     private static void endsWithHalfCloses(int port, ServerSocket upstream) throws IOException {
