@@ -86,7 +86,7 @@ public abstract class ResetContract extends RuntimeTestBase {
             Connection connection = Await.get(accepted);
             peer.reset();
             assertResetOutcome(connection.recv()); // the reset has arrived: getpeername says ENOTCONN now
-            java.net.InetSocketAddress remote = connection.remoteAddress();
+            java.net.InetSocketAddress remote = (java.net.InetSocketAddress) connection.remoteAddress();
             assertEquals(peerPort, remote.getPort(), "the peer's port, from before the reset");
             assertEquals(peerAddress, remote.getAddress());
             Await.get(connection.close());

@@ -136,7 +136,7 @@ public final class Sockets {
             MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 128);
             int res = local ? LibC.getsockname(fd, sockaddr, length) : LibC.getpeername(fd, sockaddr, length);
             if (res == -Errno.ENOTCONN && !local && peerNameAfterReset(fd, sockaddr, length)) {
-                return SocketAddresses.read(sockaddr);
+                return SocketAddresses.readAny(sockaddr, length.get(ValueLayout.JAVA_INT, 0));
             }
             if (res < 0) {
                 throw new NativeIoException(local ? "getsockname" : "getpeername", res);
