@@ -101,7 +101,7 @@ public final class UringDriver implements Driver {
         this.ring = Ring.open(arena, settings.ringEntries(), cqEntries);
         this.cqHead = ring.cqHead();
         this.droppedSeen = ring.cqDropped();
-        this.cursor = new SqeCursor(ring.sqes());
+        this.cursor = new SqeCursor();
         this.supportedOps = UringProbe.supportedOps(ring.struct);
         this.ops = new OpTable(256);
 
@@ -180,6 +180,9 @@ public final class UringDriver implements Driver {
         cursor.at(ring.nextSqe());
         try {
             op.prepare(cursor);
+            if (!cursor.prepared()) {
+                cursor.clear(); // the slot still holds an older SQE: submit a NOP for this op instead
+            }
             if (Invariants.ENABLED) {
                 Invariants.checkSqe(op, cursor.opcode, cursor.addr, cursor.len);
             }
