@@ -44,8 +44,7 @@ final class Ring {
     private final MemorySegment sqHead;
     private final MemorySegment sqTail;
     private final MemorySegment sqFlags;
-    /** Each SQE as a 64-byte segment of its own, sliced once: the writes of one SQE check one small segment. */
-    private final MemorySegment[] sqeSlots;
+    private final MemorySegment sqes;
     private final int sqMask;
     final int sqEntries;
     private final MemorySegment cqHead;
@@ -143,11 +142,7 @@ final class Ring {
         if (!array.equals(MemorySegment.NULL)) {
             mapSlotsOneToOne(NativeMemory.view(array, 4L * sqEntries), sqEntries);
         }
-        MemorySegment sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
-        this.sqeSlots = new MemorySegment[sqEntries];
-        for (int i = 0; i < sqEntries; i++) {
-            sqeSlots[i] = sqes.asSlice(i * IoUringAbi.SQE_SIZE, IoUringAbi.SQE_SIZE);
-        }
+        this.sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
         this.cqHead = pointer(CQ_KHEAD, 4);
         this.cqTail = pointer(CQ_KTAIL, 4);
         this.cqOverflow = pointer(CQ_KOVERFLOW, 4);
@@ -183,13 +178,18 @@ final class Ring {
         return sqeTail - (int) INT.getAcquire(sqHead, 0L);
     }
 
+    /** The SQE array: one segment, so every SQE write checks against one object the cache keeps hot. */
+    MemorySegment sqes() {
+        return sqes;
+    }
+
     /**
-     * Claims the next SQE and returns it as its own 64-byte segment, <em>not</em> zeroed: it
-     * still holds what was last submitted from this slot, and {@link SqeCursor#prep} writes every
-     * field of it once. The caller has checked space.
+     * Claims the next SQE and returns its byte offset in {@link #sqes()}. It is <em>not</em>
+     * zeroed: it still holds what was last submitted from this slot, and {@link SqeCursor#prep}
+     * writes every field of it once. The caller has checked space.
      */
-    MemorySegment nextSqe() {
-        return sqeSlots[sqeTail++ & sqMask];
+    long nextSqe() {
+        return (sqeTail++ & sqMask) * IoUringAbi.SQE_SIZE;
     }
 
     /**

@@ -101,7 +101,7 @@ public final class UringDriver implements Driver {
         this.ring = Ring.open(arena, settings.ringEntries(), cqEntries);
         this.cqHead = ring.cqHead();
         this.droppedSeen = ring.cqDropped();
-        this.cursor = new SqeCursor();
+        this.cursor = new SqeCursor(ring.sqes());
         this.supportedOps = UringProbe.supportedOps(ring.struct);
         this.ops = new OpTable(256);
 
