@@ -377,8 +377,14 @@ public final class IoBuffer {
     }
 
     private void checkOwned() {
-        // One volatile load (a plain load on x86): cheap enough for the small-copy path.
-        int s = (int) STATE.getVolatile(this);
+        // A plain load, not a volatile one. Every change of owner that the using thread must see
+        // is either its own (send, recv(into), release: program order) or reaches it through the
+        // future that hands the buffer back (a happens-before edge), so a correct program sees the
+        // right state either way; a racy one (another thread releasing a buffer this one reads,
+        // with nothing between them) is caught only by chance either way. A volatile load would
+        // also pin every access of a byte loop in place: the JIT could not hoist this check, nor
+        // the segment's own bounds and liveness checks, out of the loop.
+        int s = (int) STATE.get(this);
         if (s != OWNED) {
             throw misuse("use", s);
         }

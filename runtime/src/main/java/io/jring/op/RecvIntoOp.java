@@ -59,12 +59,16 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
 
     @Override
     public void prepare(Sqe sqe) {
-        long address = Buffers.address(into, into.writerIndex());
+        // The writer index is read once: the window the kernel writes, [writer index, capacity),
+        // then stays inside the block even if a misbehaving thread moved the index meanwhile.
+        int from = into.writerIndex();
+        long address = Buffers.address(into, from);
+        int length = into.capacity() - from;
         int fixedIndex = fixedGaveUp ? -1 : SendOp.fixedIndex(context, into);
         if (fixedIndex >= 0) {
-            sqe.prep(IORING_OP_READ_FIXED, fd, address, into.writableBytes(), 0).bufIndex(fixedIndex);
+            sqe.prep(IORING_OP_READ_FIXED, fd, address, length, 0).bufIndex(fixedIndex);
         } else {
-            sqe.prep(IORING_OP_RECV, fd, address, into.writableBytes(), 0);
+            sqe.prep(IORING_OP_RECV, fd, address, length, 0);
         }
     }
 
@@ -98,7 +102,8 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
 
     @Override
     public long attempt() {
-        return LibC.recv(fd, Buffers.memory(into).asSlice(into.writerIndex()), into.writableBytes(), 0);
+        int from = into.writerIndex(); // read once, as in prepare
+        return LibC.recv(fd, Buffers.memory(into).asSlice(from), into.capacity() - from, 0);
     }
 
     /** A short read: the socket had no more (asked for the buffer's writable space). */

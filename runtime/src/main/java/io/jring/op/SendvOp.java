@@ -153,13 +153,16 @@ public final class SendvOp extends Op<Void> {
         long skip = sent;
         int count = 0;
         for (IoBuffer b : buffers) {
-            long length = b.readableBytes();
+            // Each index read once: the window [from + skip, writer index) stays inside the block
+            // even if a misbehaving thread moved an index of a buffer this send took.
+            int from = b.readerIndex();
+            long length = b.writerIndex() - from;
             if (skip >= length) {
                 skip -= length;
                 continue;
             }
             long at = iovBase + count * IOVEC.byteSize();
-            block.set(ValueLayout.JAVA_LONG, at + IOV_BASE, Buffers.address(b, b.readerIndex() + skip));
+            block.set(ValueLayout.JAVA_LONG, at + IOV_BASE, Buffers.address(b, from + skip));
             block.set(ValueLayout.JAVA_LONG, at + IOV_LEN, length - skip);
             skip = 0;
             count++;

@@ -44,7 +44,6 @@ final class Ring {
     private final MemorySegment sqHead;
     private final MemorySegment sqTail;
     private final MemorySegment sqFlags;
-    private final MemorySegment sqArray;
     private final MemorySegment sqes;
     private final int sqMask;
     final int sqEntries;
@@ -140,7 +139,9 @@ final class Ring {
         // liburing 2.6+ sets IORING_SETUP_NO_SQARRAY on kernels that take it (6.6+): then there is
         // no indirection array (the pointer is NULL) and the kernel reads SQE tail & mask directly.
         MemorySegment array = struct.get(ValueLayout.ADDRESS, SQ_ARRAY);
-        this.sqArray = array.equals(MemorySegment.NULL) ? null : NativeMemory.view(array, 4L * sqEntries);
+        if (!array.equals(MemorySegment.NULL)) {
+            mapSlotsOneToOne(NativeMemory.view(array, 4L * sqEntries), sqEntries);
+        }
         this.sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
         this.cqHead = pointer(CQ_KHEAD, 4);
         this.cqTail = pointer(CQ_KTAIL, 4);
@@ -149,12 +150,22 @@ final class Ring {
         this.sqeTail = (int) INT.getAcquire(sqTail, 0L);
     }
 
-    private MemorySegment pointer(long offset, long size) {
-        return NativeMemory.view(struct.get(ValueLayout.ADDRESS, offset), size);
+    /**
+     * Slot i of the SQ array names SQE i, for good: written once here, before anything is
+     * submitted, so no SQE needs its own write to that array (another cache line) on the hot path.
+     * liburing 2.2+ already does this at setup; doing it again makes it so whichever liburing
+     * set the ring up. (Not IORING_SETUP_NO_SQARRAY: liburing 2.3 fills this array at setup
+     * without looking at that flag, and with the flag the kernel puts the ring's head and tail
+     * where the array would be.)
+     */
+    private static void mapSlotsOneToOne(MemorySegment sqArray, int entries) {
+        for (int i = 0; i < entries; i++) {
+            sqArray.setAtIndex(ValueLayout.JAVA_INT, i, i);
+        }
     }
 
-    MemorySegment sqes() {
-        return sqes;
+    private MemorySegment pointer(long offset, long size) {
+        return NativeMemory.view(struct.get(ValueLayout.ADDRESS, offset), size);
     }
 
     /** Free SQE slots right now. */
@@ -167,19 +178,18 @@ final class Ring {
         return sqeTail - (int) INT.getAcquire(sqHead, 0L);
     }
 
-    /** Claims the next SQE, zeroed, and returns its byte offset in {@link #sqes()}; the caller has checked space. */
+    /** The SQE array: one segment, so every SQE write checks against one object the cache keeps hot. */
+    MemorySegment sqes() {
+        return sqes;
+    }
+
+    /**
+     * Claims the next SQE and returns its byte offset in {@link #sqes()}. It is <em>not</em>
+     * zeroed: it still holds what was last submitted from this slot, and {@link SqeCursor#prep}
+     * writes every field of it once. The caller has checked space.
+     */
     long nextSqe() {
-        int index = sqeTail & sqMask;
-        if (sqArray != null) {
-            // liburing maps SQ slots to SQEs one to one; writing the slot keeps that true whatever set it up.
-            sqArray.setAtIndex(ValueLayout.JAVA_INT, index, index);
-        }
-        sqeTail++;
-        long offset = index * IoUringAbi.SQE_SIZE;
-        for (long i = 0; i < IoUringAbi.SQE_SIZE; i += 8) {
-            sqes.set(ValueLayout.JAVA_LONG, offset + i, 0L);
-        }
-        return offset;
+        return (sqeTail++ & sqMask) * IoUringAbi.SQE_SIZE;
     }
 
     /**

@@ -180,6 +180,9 @@ public final class UringDriver implements Driver {
         cursor.at(ring.nextSqe());
         try {
             op.prepare(cursor);
+            if (!cursor.prepared()) {
+                cursor.clear(); // the slot still holds an older SQE: submit a NOP for this op instead
+            }
             if (Invariants.ENABLED) {
                 Invariants.checkSqe(op, cursor.opcode, cursor.addr, cursor.len);
             }
