@@ -3,6 +3,7 @@ package io.jring.uring;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_BUFFER;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_MORE;
+import static io.jring.bindings.IoUringConstants.IORING_CQE_F_NOTIF;
 import static io.jring.bindings.IoUringConstants.IORING_OP_ASYNC_CANCEL;
 import static io.jring.bindings.IoUringConstants.IORING_OP_READ;
 
@@ -415,6 +416,9 @@ public final class UringDriver implements Driver {
             }
             return;
         }
+        if ((flags & IORING_CQE_F_NOTIF) != 0) {
+            counters.zeroCopyNotified((res & IoUringConstants.IORING_NOTIF_USAGE_ZC_COPIED) != 0);
+        }
         Op<?> op = ops.find(userData);
         if (op == null) {
             return; // stale: the slot has moved on
@@ -425,7 +429,8 @@ public final class UringDriver implements Driver {
         }
         int next;
         try {
-            if (res == -Errno.ECANCELED && op.cancelRequested()) {
+            // With MORE a zero-copy send's notification is still to come: the op decides.
+            if (res == -Errno.ECANCELED && op.cancelRequested() && (flags & IORING_CQE_F_MORE) == 0) {
                 end(op, true);
                 return;
             }
