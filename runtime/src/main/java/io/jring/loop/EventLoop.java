@@ -482,6 +482,11 @@ public final class EventLoop implements OpContext, Executor {
     }
 
     @Override
+    public void zeroCopySent(boolean copied) {
+        driver.counters().zeroCopyNotified(copied);
+    }
+
+    @Override
     public void multishotRecvRefused() {
         if (!multishotRecvRefused) {
             multishotRecvRefused = true;

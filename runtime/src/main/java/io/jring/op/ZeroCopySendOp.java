@@ -2,6 +2,7 @@ package io.jring.op;
 
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_MORE;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_NOTIF;
+import static io.jring.bindings.IoUringConstants.IORING_NOTIF_USAGE_ZC_COPIED;
 import static io.jring.bindings.IoUringConstants.IORING_OP_SEND;
 import static io.jring.bindings.IoUringConstants.IORING_OP_SEND_ZC;
 import static io.jring.bindings.IoUringConstants.IORING_RECVSEND_FIXED_BUF;
@@ -161,14 +162,20 @@ public final class ZeroCopySendOp extends Op<Void> {
     @Override
     public int complete(long res, int flags) {
         if ((flags & IORING_CQE_F_NOTIF) != 0) {
-            // The kernel let go of the memory (its res carries the copied flag, counted by the driver).
             long result = awaited;
+            if (result == NO_RESULT) {
+                return STILL_ARMED; // no result announced one: nothing of ours (never seen; kept harmless)
+            }
             awaited = NO_RESULT;
+            if (result > 0) {
+                context.zeroCopySent((res & IORING_NOTIF_USAGE_ZC_COPIED) != 0);
+            }
+            // The kernel let go of the memory: only now may it be given back or sent from again.
             if (done) {
                 releaseResources();
                 return FINISHED;
             }
-            return onResult(result == NO_RESULT ? 0 : result);
+            return onResult(result);
         }
         if ((flags & IORING_CQE_F_MORE) != 0) {
             awaited = res; // a notification follows: nothing is given back before it

@@ -64,9 +64,9 @@ public final class DriverCounters {
     }
 
     /**
-     * A zero-copy send's notification came (io_uring SEND_ZC): the kernel is done with its memory.
-     * {@code copied}: the kernel reported it copied the data after all (loopback and veth always
-     * do). Loop thread only.
+     * A zero-copy send's notification came (io_uring SEND_ZC) for bytes the kernel sent: it is done
+     * with their memory. {@code copied}: the kernel reported it copied the data after all
+     * (loopback and veth always do). Loop thread only.
      */
     public void zeroCopyNotified(boolean copied) {
         ZERO_COPY_SENDS.setOpaque(this, zeroCopySends + 1);

@@ -3,7 +3,6 @@ package io.jring.uring;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_BUFFER;
 import static io.jring.bindings.IoUringConstants.IORING_CQE_F_MORE;
-import static io.jring.bindings.IoUringConstants.IORING_CQE_F_NOTIF;
 import static io.jring.bindings.IoUringConstants.IORING_OP_ASYNC_CANCEL;
 import static io.jring.bindings.IoUringConstants.IORING_OP_READ;
 
@@ -415,9 +414,6 @@ public final class UringDriver implements Driver {
                 armWakeup();
             }
             return;
-        }
-        if ((flags & IORING_CQE_F_NOTIF) != 0) {
-            counters.zeroCopyNotified((res & IoUringConstants.IORING_NOTIF_USAGE_ZC_COPIED) != 0);
         }
         Op<?> op = ops.find(userData);
         if (op == null) {
