@@ -418,6 +418,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public void sendDone(Op<?> op) {
+        loop.unwatchDeadline(op); // its future is complete: a deadline has nothing left to cut short
         if (sends.active == op) {
             opFinished(op); // for the send queue it is over; its own end comes later and finds it gone
         }
