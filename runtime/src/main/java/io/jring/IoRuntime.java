@@ -116,6 +116,7 @@ public final class IoRuntime implements AutoCloseable {
                     options.registerBuffers(), options.multishotRecv(), i);
             loops.add(new EventLoop(i, choice.backend().label(), factory, settings,
                     options.bufferSize(), options.buffersPerLoop(), bufferMemory, reclaim));
+            loops.getLast().zeroCopySendThreshold(options.zeroCopySendThreshold());
         }
         try {
             for (EventLoop loop : loops) {

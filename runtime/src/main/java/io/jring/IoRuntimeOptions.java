@@ -24,10 +24,14 @@ import java.util.Optional;
  * @param maxBufferMemory native bytes all loops' buffer pools together may map (system property
  *                        {@code jring.buffers.maxMemory}, e.g. {@code 512m}); each loop's first slab
  *                        is mapped whatever the cap, growth beyond it stops at the cap
+ * @param zeroCopySendThreshold sends of at least this many bytes go out as io_uring zero-copy
+ *                        sends (SEND_ZC); 0, the default, turns zero-copy off (system property
+ *                        {@code jring.send.zeroCopyThreshold}). See {@link #withZeroCopySendThreshold(int)}
  */
 public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean requireUring, int ringEntries,
                                int bufferSize, int buffersPerLoop, int providedBuffers, boolean registerBuffers,
-                               boolean multishotRecv, Duration blockedLoopThreshold, long maxBufferMemory) {
+                               boolean multishotRecv, Duration blockedLoopThreshold, long maxBufferMemory,
+                               int zeroCopySendThreshold) {
     /**
      * 256 MiB: 16,384 blocks of the default 16 KiB, room for every loop's first slab (8 MiB each)
      * on machines up to 16 cores and still thousands of buffers held at once, yet a small share of
@@ -53,6 +57,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
                 "blockedLoopThreshold must be zero (off) or positive, got " + blockedLoopThreshold);
         require(maxBufferMemory >= bufferSize, "maxBufferMemory must be at least one buffer (" + bufferSize
                 + " bytes), got " + maxBufferMemory);
+        require(zeroCopySendThreshold >= 0, "zeroCopySendThreshold must be 0 (off) or a byte count, got "
+                + zeroCopySendThreshold);
     }
 
     /**
@@ -68,7 +74,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
     public static IoRuntimeOptions defaults() {
         return new IoRuntimeOptions(Runtime.getRuntime().availableProcessors(), Optional.empty(),
                 requiredByEnvironment(), 1024, 16384, 512, 128, true, multishotRecvByProperty(),
-                blockedLoopThresholdByProperty(), maxBufferMemoryByProperty());
+                blockedLoopThresholdByProperty(), maxBufferMemoryByProperty(),
+                zeroCopySendThresholdByProperty());
     }
 
     /**
@@ -79,7 +86,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withThreads(int value) {
         return new IoRuntimeOptions(value, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory,
+                zeroCopySendThreshold);
     }
 
     /**
@@ -90,7 +98,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withBackend(Backend value) {
         return new IoRuntimeOptions(threads, Optional.ofNullable(value), requireUring, ringEntries, bufferSize,
-                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
+                buffersPerLoop, providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory,
+                zeroCopySendThreshold);
     }
 
     /**
@@ -101,7 +110,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withRequireUring(boolean value) {
         return new IoRuntimeOptions(threads, backend, value, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory,
+                zeroCopySendThreshold);
     }
 
     /**
@@ -112,7 +122,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withRingEntries(int value) {
         return new IoRuntimeOptions(threads, backend, requireUring, value, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory,
+                zeroCopySendThreshold);
     }
 
     /**
@@ -125,7 +136,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withBuffers(int size, int perLoop, int provided) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, size, perLoop, provided,
-                registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory);
+                registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory,
+                zeroCopySendThreshold);
     }
 
     /**
@@ -137,7 +149,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withRegisterBuffers(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, value, multishotRecv, blockedLoopThreshold, maxBufferMemory);
+                providedBuffers, value, multishotRecv, blockedLoopThreshold, maxBufferMemory,
+                zeroCopySendThreshold);
     }
 
     /**
@@ -149,7 +162,8 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withMultishotRecv(boolean value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, value, blockedLoopThreshold, maxBufferMemory);
+                providedBuffers, registerBuffers, value, blockedLoopThreshold, maxBufferMemory,
+                zeroCopySendThreshold);
     }
 
     /**
@@ -162,7 +176,7 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withBlockedLoopThreshold(Duration value) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, value, maxBufferMemory);
+                providedBuffers, registerBuffers, multishotRecv, value, maxBufferMemory, zeroCopySendThreshold);
     }
 
     /** {@code -Djring.blockedLoopMillis=N}: N ms (0: off); 1 s without it. */
@@ -189,7 +203,41 @@ public record IoRuntimeOptions(int threads, Optional<Backend> backend, boolean r
      */
     public IoRuntimeOptions withMaxBufferMemory(long bytes) {
         return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
-                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, bytes);
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, bytes, zeroCopySendThreshold);
+    }
+
+    /**
+     * Sends of at least {@code bytes} bytes go out as io_uring zero-copy sends (SEND_ZC): the
+     * kernel transmits from the buffer itself instead of copying it into socket memory, and the
+     * runtime holds the buffer until the kernel's notification says the last byte left it. A
+     * send still completes once, when that notification came. Where the kernel lacks SEND_ZC or
+     * a socket refuses it, sends are plain, without an error; on epoll they are always plain.
+     *
+     * <p>Off by default: zero-copy pays only for large sends through a real network device. Over
+     * loopback and veth the kernel copies anyway (locally delivered data cannot keep pointing at
+     * the sender's pages), and then the notification is pure overhead; {@link
+     * RuntimeStats#zeroCopyCopied()} counts those. Also {@code -Djring.send.zeroCopyThreshold=N}.
+     *
+     * @param bytes the smallest send that goes zero-copy, or 0 to turn zero-copy off
+     * @return the new options
+     */
+    public IoRuntimeOptions withZeroCopySendThreshold(int bytes) {
+        return new IoRuntimeOptions(threads, backend, requireUring, ringEntries, bufferSize, buffersPerLoop,
+                providedBuffers, registerBuffers, multishotRecv, blockedLoopThreshold, maxBufferMemory, bytes);
+    }
+
+    /** {@code -Djring.send.zeroCopyThreshold=N}: N bytes; 0 (off) without it. */
+    static int zeroCopySendThresholdByProperty() {
+        String value = System.getProperty("jring.send.zeroCopyThreshold");
+        if (value == null || value.isBlank()) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Djring.send.zeroCopyThreshold must be a byte count (0: off), got '"
+                    + value + "'");
+        }
     }
 
     /** {@code -Djring.buffers.maxMemory=BYTES} (a {@code k}, {@code m} or {@code g} suffix allowed), else the default. */

@@ -36,4 +36,14 @@ public record RuntimeStats(int runtime, Backend backend, List<LoopStats> loops) 
     public long cqesReaped() {
         return loops.stream().mapToLong(LoopStats::cqesReaped).sum();
     }
+
+    /** {@return zero-copy sends whose kernel notification came, over every loop (0 on epoll)} */
+    public long zeroCopySends() {
+        return loops.stream().mapToLong(LoopStats::zeroCopySends).sum();
+    }
+
+    /** {@return zero-copy sends the kernel copied after all, over every loop} */
+    public long zeroCopyCopied() {
+        return loops.stream().mapToLong(LoopStats::zeroCopyCopied).sum();
+    }
 }

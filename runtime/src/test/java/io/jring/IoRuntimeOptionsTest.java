@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The buffer memory cap's option, its system property and their validation. */
+/** The buffer memory cap's and the zero-copy threshold's options, their system properties and their validation. */
 class IoRuntimeOptionsTest {
     @Test
     void theCapDefaultsTo256MiBAndCanBeChanged() {
@@ -52,6 +52,33 @@ class IoRuntimeOptionsTest {
                 System.clearProperty("jring.buffers.maxMemory");
             } else {
                 System.setProperty("jring.buffers.maxMemory", saved);
+            }
+        }
+    }
+
+    @Test
+    void zeroCopyIsOffByDefaultAndTakesAThresholdOrTheProperty() {
+        String saved = System.getProperty("jring.send.zeroCopyThreshold");
+        try {
+            System.clearProperty("jring.send.zeroCopyThreshold");
+            assertEquals(0, IoRuntimeOptions.defaults().zeroCopySendThreshold());
+            assertEquals(65536, IoRuntimeOptions.defaults().withZeroCopySendThreshold(65536).zeroCopySendThreshold());
+            assertEquals(65536, IoRuntimeOptions.defaults().withZeroCopySendThreshold(65536).withThreads(2)
+                    .withMaxBufferMemory(1L << 30).zeroCopySendThreshold(), "another with* dropped the threshold");
+            IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                    () -> IoRuntimeOptions.defaults().withZeroCopySendThreshold(-1));
+            assertTrue(negative.getMessage().contains("zeroCopySendThreshold"), negative.getMessage());
+            System.setProperty("jring.send.zeroCopyThreshold", "16384");
+            assertEquals(16384, IoRuntimeOptions.defaults().zeroCopySendThreshold());
+            System.setProperty("jring.send.zeroCopyThreshold", "lots");
+            IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, IoRuntimeOptions::defaults);
+            assertTrue(bad.getMessage().contains("jring.send.zeroCopyThreshold") && bad.getMessage().contains("lots"),
+                    bad.getMessage());
+        } finally {
+            if (saved == null) {
+                System.clearProperty("jring.send.zeroCopyThreshold");
+            } else {
+                System.setProperty("jring.send.zeroCopyThreshold", saved);
             }
         }
     }

@@ -89,6 +89,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("zero-copy sends")
+    class ZeroCopySends extends ZeroCopySendContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("datagrams (UDP)")
     class Datagrams extends DatagramContract {
         @Override

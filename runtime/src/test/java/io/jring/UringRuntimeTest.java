@@ -37,6 +37,21 @@ class UringRuntimeTest extends RuntimeContract {
         }
     }
 
+    /** Zero-copy sends with SEND_ZC hidden (as on a kernel before 6.0): every send is a plain SEND. */
+    @org.junit.jupiter.api.Nested
+    @org.junit.jupiter.api.DisplayName("zero-copy sends with SEND_ZC hidden")
+    class ZeroCopySendsWithoutSendZc extends ZeroCopySendContract {
+        @Override
+        protected Backend backend() {
+            return Backend.IO_URING;
+        }
+
+        @Override
+        protected String hiddenOps() {
+            return "SEND_ZC";
+        }
+    }
+
     /** With JRING_REQUIRE_URING=1 (or the option) io_uring must still open: requiring it is not refusing it. */
     @Test
     void requiringUringOpensUring() throws Exception {

@@ -37,6 +37,7 @@ public final class IoUringConstants {
     public static final int IORING_OP_MSG_RING = 40;
     public static final int IORING_OP_SOCKET = 45;
     public static final int IORING_OP_SEND_ZC = 47;
+    public static final int IORING_OP_SENDMSG_ZC = 48;
 
     /** Opcode names by value (through kernel 6.18's PIPE), for {@code doctor}'s probe listing. */
     public static final List<String> OPCODE_NAMES = List.of(
@@ -113,6 +114,10 @@ public final class IoUringConstants {
     public static final int IORING_RECVSEND_POLL_FIRST = 1 << 0;
     public static final int IORING_RECV_MULTISHOT = 1 << 1;
     public static final int IORING_RECVSEND_FIXED_BUF = 1 << 2;
+    /** SEND_ZC (ioprio): report in the notification CQE's res whether the kernel copied after all (6.2+). */
+    public static final int IORING_SEND_ZC_REPORT_USAGE = 1 << 3;
+    /** res of a SEND_ZC notification CQE, with REPORT_USAGE: the data was copied (at least partly). */
+    public static final int IORING_NOTIF_USAGE_ZC_COPIED = 1 << 31;
     public static final int IORING_ACCEPT_MULTISHOT = 1 << 0;
     public static final int IORING_ASYNC_CANCEL_ALL = 1 << 0;
     /** fsync_flags of IORING_OP_FSYNC: fdatasync instead of fsync. */

@@ -46,6 +46,9 @@ public final class Doctor {
             List<String> missingFeatures = probe.missingFeatures();
             line("io_uring features jring needs", missingFeatures.isEmpty() ? "all present"
                     : "missing " + String.join(", ", missingFeatures));
+            line("io_uring-only ops", UringOnlyPaths.opcodes(probe));
+            line("sendFile", UringOnlyPaths.sendFile(probe));
+            line("files", UringOnlyPaths.files(probe));
         }
         line("RLIMIT_MEMLOCK", rlimit(Linux.RLIMIT_MEMLOCK, true));
         line("RLIMIT_NOFILE", rlimit(Linux.RLIMIT_NOFILE, false));
@@ -54,9 +57,11 @@ public final class Doctor {
         try {
             BackendChoice choice = BackendSelection.choose(BackendSelection.forced(java.util.Optional.empty()),
                     IoRuntimeOptions.defaults().requireUring(), () -> probe);
-            try (IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1))) {
+            try (IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1)
+                    .withZeroCopySendThreshold(UringOnlyPaths.TRIAL_THRESHOLD))) {
                 line("recvmsg multishot", recvmsgMultishot(runtime));
                 line("unix sockets", UnixSocketCheck.run(runtime));
+                line("zero-copy send", UringOnlyPaths.zeroCopyTrial(runtime));
                 line("loop", runtime.describeLoops().getFirst().substring(3));
             } catch (IOException | RuntimeException e) {
                 line("loop", "cannot open: " + e.getMessage());

@@ -79,6 +79,8 @@ final class JfrDoctor {
                         + " cq-overflows=" + event.getLong("cqOverflows")
                         + " provided-buffer-shortages=" + event.getLong("providedBufferShortages")
                         + " pool-refusals=" + event.getLong("poolRefusals")
+                        + " zero-copy-sends=" + event.getLong("zeroCopySends")
+                        + " (copied " + event.getLong("zeroCopyCopied") + ")"
                         + " buffers-in-use=" + event.getInt("buffersInUse")
                         + " buffer-memory=" + event.getLong("bufferMemory") / 1024 + " KiB"
                         + " connections=" + event.getInt("connections"));

@@ -35,6 +35,8 @@ final class JfrBridge {
                 event.cqOverflows = loop.cqOverflows();
                 event.providedBufferShortages = loop.providedBufferShortages();
                 event.poolRefusals = loop.poolRefusals();
+                event.zeroCopySends = loop.zeroCopySends();
+                event.zeroCopyCopied = loop.zeroCopyCopied();
                 event.buffersInUse = loop.buffersInUse();
                 event.bufferMemory = loop.bufferMemory();
                 event.connections = loop.connections();

@@ -51,6 +51,14 @@ final class LoopStatisticsEvent extends jdk.jfr.Event {
     @Description("Blocks refused at the buffer memory cap (BufferPoolExhaustedException)")
     long poolRefusals;
 
+    @Label("Zero-Copy Sends")
+    @Description("io_uring SEND_ZC sends whose kernel notification came")
+    long zeroCopySends;
+
+    @Label("Zero-Copy Sends Copied")
+    @Description("Zero-copy sends the kernel copied after all (always, over loopback and veth)")
+    long zeroCopyCopied;
+
     @Label("Buffers In Use")
     @Description("Pooled blocks held now by users, operations and the kernel")
     int buffersInUse;

@@ -69,6 +69,8 @@ public final class EventLoop implements OpContext, Executor {
     /** Receives that found the provided-buffer ring empty (ENOBUFS); as {@link #connections}. */
     private long providedBufferShortages;
     private static final VarHandle SHORTAGES;
+    /** Sends of at least this many bytes go zero-copy where the ring has SEND_ZC; 0: never. */
+    private volatile int zeroCopySendThreshold;
     /** The kernel's id of the loop thread ({@link KernelWait}), or -1. */
     private volatile long kernelThreadId = -1;
 
@@ -151,6 +153,20 @@ public final class EventLoop implements OpContext, Executor {
         }
     }
 
+    /** Sets the smallest send that goes zero-copy (0: never); set once, before any connection exists. */
+    public void zeroCopySendThreshold(int bytes) {
+        zeroCopySendThreshold = bytes;
+    }
+
+    /**
+     * Whether a send of {@code bytes} should go zero-copy here: at or above the threshold, and
+     * this loop's ring has SEND_ZC (not on epoll, an older kernel, or with it hidden).
+     */
+    boolean zeroCopyFor(long bytes) {
+        int threshold = zeroCopySendThreshold;
+        return threshold > 0 && bytes >= threshold && driver.ringSupports(io.jring.bindings.IoUringConstants.IORING_OP_SEND_ZC);
+    }
+
     /** Runs {@code task} on the loop thread: queued and the loop woken (or run later if already there). */
     @Override
     public void execute(Runnable task) {
@@ -211,6 +227,7 @@ public final class EventLoop implements OpContext, Executor {
         DriverCounters kernel = d.counters();
         return new LoopStats(thread.getName(), d.backend(), kernel.submitted(), kernel.completed(),
                 kernel.enterCalls(), kernel.cqOverflows(), (long) SHORTAGES.getOpaque(this), p.refusals(),
+                kernel.zeroCopySends(), kernel.zeroCopyCopied(),
                 p.inUse(), p.mappedBytes(), (int) CONNECTIONS.getOpaque(this));
     }
 
@@ -462,6 +479,11 @@ public final class EventLoop implements OpContext, Executor {
     @Override
     public void providedBuffersRanOut() {
         SHORTAGES.setOpaque(this, providedBufferShortages + 1);
+    }
+
+    @Override
+    public void zeroCopySent(boolean copied) {
+        driver.counters().zeroCopyNotified(copied);
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.jring.op.RecvOp;
 import io.jring.op.SendOp;
 import io.jring.op.SendvOp;
 import io.jring.op.ShutdownOp;
+import io.jring.op.ZeroCopySendOp;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet6Address;
@@ -47,6 +48,8 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     private volatile SocketAddress remoteAddress;
     /** AF_UNIX rather than TCP: the same stream operations, no TCP options. */
     private final boolean unixDomain;
+    /** The socket refused a zero-copy send once: the rest go plain (read on callers' threads). */
+    private volatile boolean zeroCopyRefused;
 
     /** The sending side's queue: at most one op in the kernel, the rest waiting their turn. */
     private static final class Sends {
@@ -93,9 +96,19 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     @Override
     public CompletableFuture<Void> send(IoBuffer buffer, Duration timeout) {
+        if (zeroCopy(buffer.readableBytes())) {
+            ZeroCopySendOp op = new ZeroCopySendOp(loop, this, fd, buffer, timeoutNanos(timeout));
+            backlog.sendQueued(op.bytes());
+            return enqueueSend(op);
+        }
         SendOp op = new SendOp(loop, this, fd, buffer, timeoutNanos(timeout));
         backlog.sendQueued(op.bytes());
         return enqueueSend(op);
+    }
+
+    /** Whether a send of {@code bytes} goes zero-copy: the loop says so, and this socket never refused it. */
+    private boolean zeroCopy(long bytes) {
+        return !zeroCopyRefused && loop.zeroCopyFor(bytes);
     }
 
     @Override
@@ -129,6 +142,11 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         long nanos = timeoutNanos(timeout); // a bad timeout throws before anything is copied
         if (closing) { // the copy below needs the pool, which a closed runtime has freed
             return LoopFuture.failed(new ConnectionClosedException("connection is closed"));
+        }
+        if (zeroCopy(bytes.byteSize())) {
+            ZeroCopySendOp op = new ZeroCopySendOp(loop, this, fd, bytes, nanos);
+            backlog.sendQueued(op.bytes());
+            return enqueueSend(op);
         }
         SendOp op = new SendOp(loop, this, fd, bytes, nanos);
         backlog.sendQueued(op.bytes());
@@ -407,7 +425,18 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     @Override
+    public void sendDone(Op<?> op) {
+        loop.unwatchDeadline(op); // its future is complete: a deadline has nothing left to cut short
+        if (sends.active == op) {
+            opFinished(op); // for the send queue it is over; its own end comes later and finds it gone
+        }
+    }
+
+    @Override
     public void opFinished(Op<?> op) {
+        if (op instanceof ZeroCopySendOp zeroCopySend && zeroCopySend.refusedBySocket()) {
+            zeroCopyRefused = true;
+        }
         if (sends.active == op) {
             sends.active = null;
             while (sends.active == null && !sends.waiting.isEmpty()) {

@@ -36,6 +36,12 @@ public interface OpContext {
     /** A recv found the provided-buffer ring empty (ENOBUFS); counted for stats and JFR. */
     default void providedBuffersRanOut() {}
 
+    /**
+     * A zero-copy send's notification came for bytes the kernel sent; {@code copied}: it reports
+     * it copied them after all (loopback, veth). Counted for stats and JFR.
+     */
+    default void zeroCopySent(boolean copied) {}
+
     /** The kernel refused a multishot recv (EINVAL: older than 6.0): single-shot from now on. */
     void multishotRecvRefused();
 

@@ -30,6 +30,14 @@ public interface OpOwner {
      */
     default void sendEnded(long bytes) {}
 
+    /**
+     * A send whose future just completed (every byte is queued on the socket, or it failed for
+     * good) still holds its memory until a later kernel notification (a zero-copy send): the
+     * owner may start its next send, and close the descriptor, which the op no longer uses.
+     * {@link #opFinished} follows at the notification (loop thread).
+     */
+    default void sendDone(Op<?> op) {}
+
     default void keepUnclaimed(IoBuffer data) {
         data.release();
     }

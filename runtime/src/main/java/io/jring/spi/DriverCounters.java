@@ -19,6 +19,8 @@ public final class DriverCounters {
     private static final VarHandle COMPLETED;
     private static final VarHandle ENTER_CALLS;
     private static final VarHandle CQ_OVERFLOWS;
+    private static final VarHandle ZERO_COPY_SENDS;
+    private static final VarHandle ZERO_COPY_COPIED;
 
     static {
         try {
@@ -27,6 +29,8 @@ public final class DriverCounters {
             COMPLETED = lookup.findVarHandle(DriverCounters.class, "completed", long.class);
             ENTER_CALLS = lookup.findVarHandle(DriverCounters.class, "enterCalls", long.class);
             CQ_OVERFLOWS = lookup.findVarHandle(DriverCounters.class, "cqOverflows", long.class);
+            ZERO_COPY_SENDS = lookup.findVarHandle(DriverCounters.class, "zeroCopySends", long.class);
+            ZERO_COPY_COPIED = lookup.findVarHandle(DriverCounters.class, "zeroCopyCopied", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -36,6 +40,8 @@ public final class DriverCounters {
     private long completed;
     private long enterCalls;
     private long cqOverflows;
+    private long zeroCopySends;
+    private long zeroCopyCopied;
 
     /** io_uring: SQEs the kernel consumed; epoll: operations started. Loop thread only. */
     public void submitted(long count) {
@@ -55,6 +61,26 @@ public final class DriverCounters {
     /** The kernel kept completions its full CQ had no room for (io_uring only). Loop thread only. */
     public void cqOverflowed() {
         CQ_OVERFLOWS.setOpaque(this, cqOverflows + 1);
+    }
+
+    /**
+     * A zero-copy send's notification came (io_uring SEND_ZC) for bytes the kernel sent: it is done
+     * with their memory. {@code copied}: the kernel reported it copied the data after all
+     * (loopback and veth always do). Loop thread only.
+     */
+    public void zeroCopyNotified(boolean copied) {
+        ZERO_COPY_SENDS.setOpaque(this, zeroCopySends + 1);
+        if (copied) {
+            ZERO_COPY_COPIED.setOpaque(this, zeroCopyCopied + 1);
+        }
+    }
+
+    public long zeroCopySends() {
+        return (long) ZERO_COPY_SENDS.getOpaque(this);
+    }
+
+    public long zeroCopyCopied() {
+        return (long) ZERO_COPY_COPIED.getOpaque(this);
     }
 
     public long submitted() {

@@ -428,7 +428,8 @@ public final class UringDriver implements Driver {
         }
         int next;
         try {
-            if (res == -Errno.ECANCELED && op.cancelRequested()) {
+            // With MORE a zero-copy send's notification is still to come: the op decides.
+            if (res == -Errno.ECANCELED && op.cancelRequested() && (flags & IORING_CQE_F_MORE) == 0) {
                 end(op, true);
                 return;
             }

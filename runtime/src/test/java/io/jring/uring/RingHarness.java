@@ -91,6 +91,20 @@ final class RingHarness implements AutoCloseable, OpContext, OpOwner {
         return both;
     }
 
+    /** A SOCK_STREAM Unix socketpair (a socket that refuses zero-copy sends), closed with the harness. */
+    int[] streamPair() {
+        MemorySegment pair = arena.allocate(ValueLayout.JAVA_INT, 2);
+        int res = LibC.socketpair(Linux.AF_UNIX, Linux.SOCK_STREAM | Linux.SOCK_CLOEXEC, 0, pair);
+        assertEquals(0, res, () -> "socketpair: " + Errno.describe(res));
+        int[] both = {pair.getAtIndex(ValueLayout.JAVA_INT, 0), pair.getAtIndex(ValueLayout.JAVA_INT, 1)};
+        fds[fdCount++] = both[0];
+        fds[fdCount++] = both[1];
+        return both;
+    }
+
+    /** Zero-copy sends whose notification came ({@link OpContext#zeroCopySent}). */
+    int zeroCopySent;
+
     private static final int SOCK_SEQPACKET = 5;
     private final int[] fds = new int[16];
     private int fdCount;
@@ -128,6 +142,7 @@ final class RingHarness implements AutoCloseable, OpContext, OpOwner {
     @Override public boolean multishotAccept() { return false; }
     @Override public boolean multishotRecv() { return true; }
     @Override public void multishotRecvRefused() {}
+    @Override public void zeroCopySent(boolean copied) { zeroCopySent++; }
     @Override public Connection adopt(int fd, boolean unixDomain) { throw new AssertionError("nothing to adopt"); }
     @Override public void closingDescriptor(int fd) {}
     @Override public void requestCancel(Op<?> op) { driver.cancel(op); }
