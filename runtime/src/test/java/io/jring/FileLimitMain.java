@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * Child JVM for {@link FileAttackContract}, run under a small RLIMIT_NOFILE: on the backend
  * {@code args[0]}, one loop serving an echo, opens {@code args[1]} again and again until an open
  * fails, then reports on stdout, one line each: {@code opened N}, {@code error MESSAGE}, whether
- * the echo answered during the shortage, whether N files open again once all are closed,
+ * the echo answered during the shortage, how a
+ * sendFile fared then, whether N files open again once all are closed,
  * whether the echo still answers, and the pooled buffers left after the runtime closes.
  */
 public final class FileLimitMain {
@@ -23,7 +24,9 @@ public final class FileLimitMain {
         Path path = Path.of(args[1]);
         Listener listener = runtime.listen(new InetSocketAddress("127.0.0.1", 0));
         listener.onAccept(FileLimitMain::echo);
-        try (Socket client = new Socket()) { // connected before the shortage: it needs a descriptor too
+        // Connected before the shortage: they need descriptors too.
+        Connection sender = runtime.connect(listener.localAddress()).get(10, TimeUnit.SECONDS);
+        try (Socket client = new Socket()) {
             client.connect(listener.localAddress(), 10_000);
             client.setSoTimeout(10_000);
             List<AsyncFile> files = new ArrayList<>();
@@ -39,6 +42,7 @@ public final class FileLimitMain {
             System.out.println("opened " + opened);
             System.out.println("error " + error);
             System.out.println("echo during the shortage: " + echoes(client));
+            System.out.println("sendFile during the shortage: " + sendsFile(sender, files.getFirst()));
             for (AsyncFile file : files) {
                 file.close().get(10, TimeUnit.SECONDS);
             }
@@ -58,9 +62,22 @@ public final class FileLimitMain {
             }
             System.out.println("echo after: " + echoes(client));
         }
+        sender.close().get(10, TimeUnit.SECONDS);
         listener.close().get(10, TimeUnit.SECONDS);
         runtime.close();
         System.out.println("buffers in use after close: " + runtime.buffersInUse());
+    }
+
+    /** A 100-byte sendFile (on io_uring it needs a pipe, so two more descriptors): ok, or its error. */
+    private static String sendsFile(Connection sender, AsyncFile file) {
+        try {
+            long sent = sender.sendFile(file, 0, 100).get(10, TimeUnit.SECONDS);
+            return sent == 100 ? "ok" : "sent " + sent;
+        } catch (ExecutionException e) {
+            return "failed " + String.valueOf(e.getCause()).replace('\n', ' ');
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 
     private static String echoes(Socket client) {
