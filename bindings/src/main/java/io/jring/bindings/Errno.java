@@ -44,6 +44,8 @@ public final class Errno {
     public static final int ECANCELED = 125;
     public static final int ETIME = 62;
     public static final int EBADR = 53;
+    public static final int EFBIG = 27;
+    public static final int EMSGSIZE = 90;
 
     private static final String[] NAMES = new String[134];
 

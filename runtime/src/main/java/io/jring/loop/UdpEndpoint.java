@@ -182,8 +182,9 @@ public final class UdpEndpoint implements DatagramEndpoint, OpOwner, EventLoop.C
         }
         long size = payload.byteSize();
         if (size > EventLoop.DATAGRAM_BLOCK_SIZE) {
-            return LoopFuture.failed(new IllegalArgumentException("a UDP datagram carries at most 65,507 bytes"
-                    + " (65,527 over IPv6), got " + size));
+            // EMSGSIZE, as the kernel answers one a little over the limit: one error for every oversized send
+            return LoopFuture.failed(DatagramSendOp.tooLarge(target == null ? "sendmsg to the connected peer"
+                    : "sendmsg to " + SocketAddresses.format(target), size));
         }
         IoBuffer copy;
         try {

@@ -12,6 +12,7 @@ import static io.jring.bindings.SocketLayouts.MSG_NAMELEN;
 
 import io.jring.IoBuffer;
 import io.jring.NativeIoException;
+import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import io.jring.buffer.Buffers;
@@ -34,6 +35,7 @@ public final class DatagramSendOp extends Op<Void> {
     private final IoBuffer buffer;
     private final InetSocketAddress target;
     private final MemorySegment message;
+    private final int length; // for the error message: the buffer is the kernel's until the send ends
 
     public DatagramSendOp(OpContext context, OpOwner owner, int fd, InetSocketAddress target, IoBuffer buffer,
                           long timeoutNanos) {
@@ -47,6 +49,7 @@ public final class DatagramSendOp extends Op<Void> {
         Buffers.takeForSend(buffer); // throws, taking nothing, if the caller does not own it
         this.buffer = buffer;
         this.target = target;
+        this.length = buffer.readableBytes();
         message.set(ValueLayout.JAVA_LONG, IOV_AT + IOV_BASE, Buffers.address(buffer, buffer.readerIndex()));
         message.set(ValueLayout.JAVA_LONG, IOV_AT + IOV_LEN, buffer.readableBytes());
         if (target != null) {
@@ -91,10 +94,17 @@ public final class DatagramSendOp extends Op<Void> {
     @Override
     public int complete(long res, int flags) {
         if (res < 0) {
-            return fail(new NativeIoException(target == null ? "sendmsg to the connected peer"
-                    : "sendmsg to " + SocketAddresses.format(target), (int) -res));
+            String call = target == null ? "sendmsg to the connected peer" : "sendmsg to " + SocketAddresses.format(target);
+            int errno = (int) -res;
+            return fail(errno == Errno.EMSGSIZE ? tooLarge(call, length) : new NativeIoException(call, errno));
         }
         return deliver(null);
+    }
+
+    /** EMSGSIZE with the limit and the size: the kernel's "Message too long" alone does not say what fits. */
+    public static NativeIoException tooLarge(String call, long size) {
+        return new NativeIoException(call, Errno.EMSGSIZE, "a UDP datagram carries at most 65,507 bytes over IPv4 (65,527 over"
+                + " IPv6), this one has " + size + "; split it, or use a stream");
     }
 
     @Override

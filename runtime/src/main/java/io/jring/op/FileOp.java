@@ -59,6 +59,10 @@ public abstract class FileOp<T> extends Op<T> {
             case Errno.ENOSPC -> "the file system is full; free space or write elsewhere";
             case Errno.EBADF -> "the AsyncFile is closed (or was not opened for this: READ or WRITE)";
             case Errno.EEXIST -> "the file exists (CREATE_NEW)";
+            case Errno.EMFILE -> "this process has no file descriptor left (RLIMIT_NOFILE): close files and connections"
+                    + " you no longer use, or raise the limit (ulimit -n, LimitNOFILE= in systemd)";
+            case Errno.EFBIG -> "the position is past the largest file this file system (or RLIMIT_FSIZE) allows";
+            case Errno.ENFILE -> "the system's file table is full (fs.file-max): close files, or raise fs.file-max";
             default -> "";
         };
         return new NativeIoException(call, errno, path + (advice.isEmpty() ? "" : ": " + advice));

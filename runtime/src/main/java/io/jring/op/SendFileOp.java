@@ -1,5 +1,6 @@
 package io.jring.op;
 
+import static io.jring.bindings.IoUringConstants.IORING_OP_NOP;
 import static io.jring.bindings.IoUringConstants.IORING_OP_POLL_ADD;
 import static io.jring.bindings.IoUringConstants.IORING_OP_READ;
 import static io.jring.bindings.IoUringConstants.IORING_OP_SEND;
@@ -58,6 +59,7 @@ public final class SendFileOp extends Op<Long> {
     private int pipeRead = -1;
     private int pipeWrite = -1;
     private int pipeSize;
+    private NativeIoException pipeError; // pipe2 failed: the send fails with it at its next completion
     private int inPipe;
     // read + send: one pooled block, the bytes read into it and sent from it
     private int block = -1;
@@ -142,7 +144,12 @@ public final class SendFileOp extends Op<Long> {
     public void prepare(Sqe sqe) {
         switch (step) {
             case FILL -> {
-                openPipe();
+                if (!openPipe()) {
+                    // No pipe (out of descriptors): a NOP whose completion fails this send alone, through
+                    // the op's own CQE like any other failure, rather than an exception the loop logs as a bug.
+                    sqe.prep(IORING_OP_NOP, -1, 0, 0, 0);
+                    return;
+                }
                 int length = (int) Math.min(remaining(), pipeSize);
                 // splice: fd = out, off = out's offset (-1: a pipe has none), addr = in's offset.
                 sqe.prep(IORING_OP_SPLICE, pipeWrite, position + sent, length, -1L)
@@ -162,17 +169,21 @@ public final class SendFileOp extends Op<Long> {
         }
     }
 
-    /** A pipe of this op's own: what a cancelled splice leaves in it goes away with it. */
-    private void openPipe() {
+    /**
+     * A pipe of this op's own: what a cancelled splice leaves in it goes away with it. False, with
+     * {@link #pipeError} set, when the process has no descriptors for one.
+     */
+    private boolean openPipe() {
         if (pipeRead >= 0) {
-            return;
+            return true;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
             int res = FileCalls.pipe2(fds, FileConstants.O_NONBLOCK | FileConstants.O_CLOEXEC);
             if (res < 0) {
-                throw new IllegalStateException(new NativeIoException("pipe2", res,
-                        "sendFile needs a pipe per send on io_uring; raise RLIMIT_NOFILE (ulimit -n)"));
+                pipeError = new NativeIoException("pipe2", res, "sendFile needs a pipe (two descriptors) per send on"
+                        + " io_uring; close files and connections you no longer use, or raise RLIMIT_NOFILE (ulimit -n)");
+                return false;
             }
             pipeRead = fds.getAtIndex(ValueLayout.JAVA_INT, 0);
             pipeWrite = fds.getAtIndex(ValueLayout.JAVA_INT, 1);
@@ -180,6 +191,7 @@ public final class SendFileOp extends Op<Long> {
         FileCalls.fcntl(pipeWrite, FileConstants.F_SETPIPE_SZ, PIPE_SIZE); // refused past fs.pipe-max-size: keep the default
         int size = FileCalls.fcntl(pipeWrite, FileConstants.F_GETPIPE_SZ, 0);
         pipeSize = size > 0 ? size : 65536;
+        return true;
     }
 
     private void takeBlock() {
@@ -221,6 +233,9 @@ public final class SendFileOp extends Op<Long> {
 
     @Override
     public int complete(long res, int flags) {
+        if (pipeError != null) {
+            return fail(pipeError); // the NOP prepare wrote instead of a splice
+        }
         if (res == -Errno.EAGAIN && step == Step.DRAIN) {
             step = Step.WAIT_ROOM; // the socket is full: wait for room instead of holding an io-wq worker
             return RESUBMIT;

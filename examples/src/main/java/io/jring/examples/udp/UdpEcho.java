@@ -1,10 +1,13 @@
 package io.jring.examples.udp;
 
+import io.jring.Datagram;
 import io.jring.DatagramEndpoint;
 import io.jring.IoRuntime;
 import io.jring.examples.Args;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A UDP echo: every datagram (0 to 65,507 bytes) goes back, byte for byte, to whoever sent it.
@@ -41,9 +44,17 @@ public final class UdpEcho {
      * the next receive. A failed send (the sender's port closed, say) costs that datagram only.
      */
     static void echo(DatagramEndpoint endpoint) {
-        endpoint.recv().whenComplete((datagram, error) -> {
+        CompletableFuture<Datagram> received = endpoint.recv();
+        boolean failedAtOnce = received.isCompletedExceptionally(); // no buffer free right now, say
+        received.whenComplete((datagram, error) -> {
             if (error != null) {
-                if (endpoint.isOpen()) {
+                if (!endpoint.isOpen()) {
+                    return;
+                }
+                if (failedAtOnce) {
+                    // Try again a millisecond later: calling ourselves here would recurse without end.
+                    CompletableFuture.delayedExecutor(1, TimeUnit.MILLISECONDS).execute(() -> echo(endpoint));
+                } else {
                     echo(endpoint); // an error the socket reported (ICMP); the endpoint goes on
                 }
                 return;
