@@ -43,8 +43,8 @@ public abstract class BackpressureContract extends RuntimeTestBase {
     private Pair stalledPeer() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connectWithReceiveBuffer(listener.localAddress(), SMALL_RECEIVE_BUFFER));
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress(), SMALL_RECEIVE_BUFFER));
         return new Pair(runtime, Await.get(accepted), peer);
     }
 

@@ -219,8 +219,8 @@ public abstract class BlockingStreamContract extends RuntimeTestBase {
     void aWriterIsParkedByAPeerThatDoesNotReadAndResumesWhenItDrains() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepting = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connectWithReceiveBuffer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
+        CompletableFuture<Connection> accepting = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
         Connection connection = Await.get(accepting);
         int baseline = idleBaseline(runtime);
         long total = MORE_THAN_THE_KERNEL_HOLDS;
@@ -263,8 +263,8 @@ public abstract class BlockingStreamContract extends RuntimeTestBase {
     void aWriteTimeoutOrInterruptSaysHowManyBytesWereQueuedAndTheRestAreNot() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepting = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connectWithReceiveBuffer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
+        CompletableFuture<Connection> accepting = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
         Connection connection = Await.get(accepting);
         byte[] payload = new byte[MORE_THAN_THE_KERNEL_HOLDS];
         ConnectionOutputStream out = connection.outputStream().setTimeout(Duration.ofMillis(300));
@@ -352,8 +352,8 @@ public abstract class BlockingStreamContract extends RuntimeTestBase {
     void closeFromAnotherThreadWakesAWriterParkedByAPeerThatDoesNotRead() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepting = listener.accept();
-        closeLater(PeerSocket.connectWithReceiveBuffer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
+        CompletableFuture<Connection> accepting = accept(listener);
+        closeLater(connectPeer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
         Connection connection = Await.get(accepting);
         int baseline = idleBaseline(runtime);
         ConnectionOutputStream out = connection.outputStream();

@@ -89,8 +89,8 @@ public abstract class ConcurrentSendContract extends RuntimeTestBase {
     void manyThreadsSendingOnOneConnectionNeverInterleaveRecords() throws Exception {
         IoRuntime runtime = open(2);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress()));
         Connection connection = Await.get(accepted);
         int baseline = idleBaseline(runtime);
 
@@ -130,8 +130,8 @@ public abstract class ConcurrentSendContract extends RuntimeTestBase {
         List<Connection> serverSide = new ArrayList<>();
         List<PeerSocket> peers = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
-            CompletableFuture<Connection> accepted = listener.accept();
-            peers.add(closeLater(PeerSocket.connect(listener.localAddress())));
+            CompletableFuture<Connection> accepted = accept(listener);
+            peers.add(closeLater(connectPeer(listener.localAddress())));
             serverSide.add(Await.get(accepted));
         }
         int baseline = idleBaseline(runtime);
@@ -179,8 +179,8 @@ public abstract class ConcurrentSendContract extends RuntimeTestBase {
     void sendsFromTheLoopThreadAndOtherThreadsKeepEachSendersOrder() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress()));
         Connection connection = Await.get(accepted);
         int perSender = 300;
         // Sender 0 runs on the connection's own loop thread (through its executor); sender 1 on a platform thread.

@@ -176,8 +176,8 @@ public abstract class EchoContract extends RuntimeTestBase {
     void pooledBuffersAndGatheredSendsArriveInOrder() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        try (PeerSocket peer = PeerSocket.connect(listener.localAddress())) {
+        CompletableFuture<Connection> accepted = accept(listener);
+        try (PeerSocket peer = connectPeer(listener.localAddress())) {
             Connection connection = Await.get(accepted);
             int baseline = idleBaseline(runtime);
             byte[] all = Payloads.random(7, 3 * 16384 + 100);
@@ -219,8 +219,8 @@ public abstract class EchoContract extends RuntimeTestBase {
     void recvIntoChainedFromItsOwnCompletionReusesTheBuffer() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress()));
         Connection connection = Await.get(accepted);
         int baseline = idleBaseline(runtime);
         IoBuffer into = connection.allocate();
@@ -260,8 +260,8 @@ public abstract class EchoContract extends RuntimeTestBase {
     void sendReleasesItsBufferBeforeItsFutureCompletes() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress()));
         Connection connection = Await.get(accepted);
         int baseline = idleBaseline(runtime);
         for (int i = 0; i < 20; i++) {

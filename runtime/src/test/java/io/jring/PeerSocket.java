@@ -17,34 +17,48 @@ import java.nio.charset.StandardCharsets;
 final class PeerSocket implements AutoCloseable {
     static final int READ_TIMEOUT_MILLIS = 30_000;
 
+    /** What the test reads, writes and shuts down: the TCP socket, or a TLS socket over it. */
     final Socket socket;
+    /** The TCP socket underneath, for a reset that no TLS layer may turn into close_notify. */
+    private final Socket tcp;
     final InputStream in;
     final OutputStream out;
 
-    private PeerSocket(Socket socket) throws IOException {
-        this.socket = socket;
+    private PeerSocket(Socket tcp, Wire wire) throws IOException {
+        this.tcp = tcp;
+        tcp.setSoTimeout(READ_TIMEOUT_MILLIS);
+        tcp.setTcpNoDelay(true);
+        this.socket = wire.peer(tcp);
         socket.setSoTimeout(READ_TIMEOUT_MILLIS);
-        socket.setTcpNoDelay(true);
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
     }
 
     static PeerSocket connect(SocketAddress address) throws IOException {
+        return connect(address, Wire.PLAIN);
+    }
+
+    static PeerSocket connect(SocketAddress address, Wire wire) throws IOException {
         Socket socket = new Socket();
         socket.connect(address, 10_000);
-        return new PeerSocket(socket);
+        return new PeerSocket(socket, wire);
     }
 
     /** Connects with a small receive buffer (set before connect, so the window is small from the start). */
     static PeerSocket connectWithReceiveBuffer(SocketAddress address, int receiveBuffer) throws IOException {
+        return connectWithReceiveBuffer(address, receiveBuffer, Wire.PLAIN);
+    }
+
+    static PeerSocket connectWithReceiveBuffer(SocketAddress address, int receiveBuffer, Wire wire)
+            throws IOException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(receiveBuffer);
         socket.connect(address, 10_000);
-        return new PeerSocket(socket);
+        return new PeerSocket(socket, wire);
     }
 
     static PeerSocket wrap(Socket socket) throws IOException {
-        return new PeerSocket(socket);
+        return new PeerSocket(socket, Wire.PLAIN);
     }
 
     void write(byte[] bytes) throws IOException {
@@ -99,12 +113,16 @@ final class PeerSocket implements AutoCloseable {
 
     /** Close with SO_LINGER 0: the kernel sends RST instead of FIN. */
     void reset() throws IOException {
-        socket.setSoLinger(true, 0);
-        socket.close();
+        tcp.setSoLinger(true, 0);
+        tcp.close();
     }
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        try {
+            socket.close();
+        } finally {
+            tcp.close();
+        }
     }
 }

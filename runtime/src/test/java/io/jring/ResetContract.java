@@ -52,8 +52,8 @@ public abstract class ResetContract extends RuntimeTestBase {
         IoRuntime runtime = open(1);
         EchoService echo = EchoService.start(runtime);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = PeerSocket.connect(listener.localAddress());
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = connectPeer(listener.localAddress());
         Connection connection = Await.get(accepted);
         CompletableFuture<IoBuffer> recv = connection.recv();
         Thread.sleep(50); // let the recv reach the kernel
@@ -127,8 +127,8 @@ public abstract class ResetContract extends RuntimeTestBase {
         EchoService echo = EchoService.start(runtime);
         int baseline = idleBaseline(runtime);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = PeerSocket.connectWithReceiveBuffer(listener.localAddress(), 16 * 1024);
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = connectPeer(listener.localAddress(), 16 * 1024);
         Connection connection = Await.get(accepted);
         try (Arena arena = Arena.ofShared()) {
             MemorySegment big = arena.allocate(32L << 20, 4096); // far more than the kernel buffers

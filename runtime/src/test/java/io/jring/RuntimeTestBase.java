@@ -31,6 +31,31 @@ public abstract class RuntimeTestBase {
     /** The backend every runtime of this test must run on. */
     protected abstract Backend backend();
 
+    /**
+     * What lies between the test and its bytes: plain TCP here. The tls module's tests return a
+     * TLS wire, and the connection-level topics that go through {@link #accept(Listener)} and
+     * {@link #connectPeer(java.net.SocketAddress)} then run over TLS on both ends.
+     */
+    protected Wire wire() {
+        return Wire.PLAIN;
+    }
+
+    /** {@code listener.accept()} through {@link #wire()}: a TLS wire starts its handshake as soon as TCP accepts. */
+    protected java.util.concurrent.CompletableFuture<Connection> accept(Listener listener) {
+        Wire wire = wire();
+        return wire == Wire.PLAIN ? listener.accept() : listener.accept().thenCompose(wire::server);
+    }
+
+    /** The test's peer: a blocking socket connected to {@code address}, through {@link #wire()}. */
+    protected PeerSocket connectPeer(java.net.SocketAddress address) throws IOException {
+        return PeerSocket.connect(address, wire());
+    }
+
+    /** {@link #connectPeer} with a small receive buffer, set before connect. */
+    protected PeerSocket connectPeer(java.net.SocketAddress address, int receiveBuffer) throws IOException {
+        return PeerSocket.connectWithReceiveBuffer(address, receiveBuffer, wire());
+    }
+
     /** Opens a runtime with {@code threads} loops on {@link #backend()}, closed after the test. */
     protected IoRuntime open(int threads) throws IOException {
         return open(IoRuntimeOptions.defaults().withThreads(threads));
@@ -50,8 +75,8 @@ public abstract class RuntimeTestBase {
     /** Listens on {@code runtime}, connects a plain socket (closed after the test) and returns both ends. */
     protected Pair accepted(IoRuntime runtime) throws Exception {
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        java.util.concurrent.CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
+        java.util.concurrent.CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress()));
         return new Pair(runtime, Await.get(accepted), peer);
     }
 

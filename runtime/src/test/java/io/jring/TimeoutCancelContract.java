@@ -26,8 +26,8 @@ public abstract class TimeoutCancelContract extends RuntimeTestBase {
     private Pair accepted() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connect(listener.localAddress()));
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress()));
         return new Pair(runtime, listener, Await.get(accepted), peer);
     }
 
@@ -117,8 +117,8 @@ public abstract class TimeoutCancelContract extends RuntimeTestBase {
     void sendWithDeadlineToAStalledPeerTimesOutAndReleasesItsBuffer() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        closeLater(PeerSocket.connectWithReceiveBuffer(listener.localAddress(), 16 * 1024));
+        CompletableFuture<Connection> accepted = accept(listener);
+        closeLater(connectPeer(listener.localAddress(), 16 * 1024));
         Connection connection = Await.get(accepted);
         int baseline = idleBaseline(runtime);
         // Keep sending 16 KiB until the kernel's buffers are full and one send waits out its deadline.

@@ -29,8 +29,8 @@ public abstract class WritabilityContract extends RuntimeTestBase {
     private Pair stalledPeer() throws Exception {
         IoRuntime runtime = open(1);
         Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
-        CompletableFuture<Connection> accepted = listener.accept();
-        PeerSocket peer = closeLater(PeerSocket.connectWithReceiveBuffer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress(), StalledPeer.SMALL_RECEIVE_BUFFER));
         return new Pair(runtime, Await.get(accepted), peer);
     }
 
@@ -155,8 +155,7 @@ public abstract class WritabilityContract extends RuntimeTestBase {
             }
             assertFalse(connection.isWritable());
             CompletableFuture<Void> writable = connection.whenWritable();
-            pair.peer().socket.setSoLinger(true, 0);
-            pair.peer().socket.close(); // a reset: the send in the kernel fails, and so do the ones queued behind it
+            pair.peer().reset(); // a reset: the send in the kernel fails, and so do the ones queued behind it
             Throwable first = Await.failure(sends.getFirst());
             assertTrue(first instanceof NativeIoException, "the send in the kernel fails with the errno: " + first);
             for (CompletableFuture<Void> send : sends) {

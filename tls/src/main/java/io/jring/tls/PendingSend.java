@@ -11,9 +11,12 @@ import java.util.concurrent.ScheduledFuture;
  */
 final class PendingSend {
     final TlsFuture<Void> future;
-    final ByteBuffer[] plaintext;
+    /** The plaintext left to encrypt; for a file send, the block read last. */
+    ByteBuffer[] plaintext;
     private IoBuffer[] taken;
     final boolean shutdown;
+    /** For a sendFile: the range still to read, block by block on this send's turn; else null. */
+    final FileRange file;
     private static final int QUEUED = 0;
     private static final int STARTED = 1;
     private static final int WITHDRAWN = 2;
@@ -22,10 +25,32 @@ final class PendingSend {
     ScheduledFuture<?> deadline;
 
     PendingSend(TlsFuture<Void> future, ByteBuffer[] plaintext, IoBuffer[] taken, boolean shutdown) {
+        this(future, plaintext, taken, shutdown, null);
+    }
+
+    PendingSend(TlsFuture<Void> future, ByteBuffer[] plaintext, IoBuffer[] taken, boolean shutdown, FileRange file) {
         this.future = future;
         this.plaintext = plaintext;
         this.taken = taken;
         this.shutdown = shutdown;
+        this.file = file;
+    }
+
+    /** A file send's next block, read on its turn: it is encrypted next, and released once written. */
+    void nextBlock(IoBuffer block) {
+        releaseBlock();
+        plaintext = new ByteBuffer[] {block.asByteBuffer()};
+        taken = new IoBuffer[] {block};
+    }
+
+    /** A file send's block is written: give it back before reading the next. */
+    void releaseBlock() {
+        if (taken != null) {
+            for (IoBuffer b : taken) {
+                b.release();
+            }
+            taken = null;
+        }
     }
 
     /** From a cancel, on any thread: true if the send had not started and now never will. */

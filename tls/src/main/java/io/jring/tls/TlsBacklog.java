@@ -29,8 +29,12 @@ final class TlsBacklog {
         this.loop = loop;
     }
 
-    /** A send of {@code bytes} was called; {@code ended} completes when it ends, however it ends. */
-    void track(long bytes, CompletableFuture<?> ended) {
+    /**
+     * A send of {@code bytes} was called. The bytes leave the count once, just before its future
+     * completes (so a caller woken by the send already sees them gone, as on a plain connection),
+     * or, if the future was completed another way, when it completes.
+     */
+    void track(long bytes, TlsFuture<?> ended) {
         if (bytes == 0) {
             return;
         }
@@ -40,7 +44,14 @@ final class TlsBacklog {
                 writable = false;
             }
         }
-        ended.whenComplete((v, e) -> ended(bytes));
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable untrack = () -> {
+            if (once.compareAndSet(false, true)) {
+                ended(bytes);
+            }
+        };
+        ended.beforeCompletion(untrack);
+        ended.whenComplete((v, e) -> untrack.run());
     }
 
     private void ended(long bytes) {
@@ -100,6 +111,10 @@ final class TlsBacklog {
         CompletableFuture<Void> future = new CompletableFuture<>();
         if (closed) {
             future.completeExceptionally(new ConnectionClosedException("TLS connection closed"));
+            return future;
+        }
+        if (isWritable()) {
+            future.complete(null); // writable now: complete at once, as the plain connection does
             return future;
         }
         waiters.add(future);

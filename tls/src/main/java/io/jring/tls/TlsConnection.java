@@ -349,6 +349,12 @@ public final class TlsConnection implements Connection {
             op.fail(timedOut);
             return;
         }
+        if (op.file != null && !(rawSendInFlight && sends.peek() == op)) {
+            sends.remove(op); // between two blocks of a file: the stream is whole, the connection goes on
+            op.fail(timedOut);
+            drive();
+            return;
+        }
         // Part of its records are out: the peer would see a torn record, so the stream ends here.
         op.fail(timedOut);
         breakConnection(new ConnectionClosedException("TLS connection with " + peer + " closed: a send timed out"
@@ -800,8 +806,12 @@ public final class TlsConnection implements Connection {
                 sends.remove(op);
                 op.fail(e);
             } else if (!op.hasRemaining() && !op.shutdown) {
-                sends.remove(op);
-                op.succeed();
+                if (op.file != null) {
+                    op.releaseBlock(); // it stays at the head: its next block is read on this drive
+                } else {
+                    sends.remove(op);
+                    op.succeed();
+                }
             }
             drive();
         });
@@ -824,6 +834,12 @@ public final class TlsConnection implements Connection {
             if (op.shutdown) {
                 shutdownNow(sends.poll());
                 continue;
+            }
+            if (op.file != null && !op.hasRemaining()) {
+                if (nextFileBlock(op)) {
+                    continue;
+                }
+                return; // its next block is being read: the sends behind it wait for it
             }
             java.util.ArrayList<IoBuffer> batch = new java.util.ArrayList<>();
             int bytes = 0;
@@ -883,12 +899,13 @@ public final class TlsConnection implements Connection {
     }
 
     /**
-     * Sends part of a file. TLS must encrypt every byte, so there is no zero-copy path: the file
-     * is read one pooled block at a time ({@link io.jring.AsyncFile#read(long, int)}), and each
-     * block is encrypted and sent before the next is read, so a peer that does not read holds
-     * one block. Unlike the plain connection's, this send is a chain of sends: another send
-     * called before its future completes may leave between two of its blocks, so send what
-     * follows the file once the future has completed (as the http example does).
+     * Sends part of a file. TLS must encrypt every byte, so there is no zero-copy path: on this
+     * send's turn the file is read one pooled block at a time ({@link io.jring.AsyncFile#read(long, int)}),
+     * and each block is encrypted and written before the next is read, so a peer that does not
+     * read holds one block. It is ordered like any send: sends called after it leave after all
+     * of its bytes, and it waits behind the sends called before it. Cancelling the returned
+     * future (or its deadline passing) stops it between two blocks; a deadline that passes while
+     * a block is being written closes the connection, as for any TLS send.
      */
     @Override
     public CompletableFuture<Long> sendFile(io.jring.AsyncFile file, long position, long count) {
@@ -902,48 +919,71 @@ public final class TlsConnection implements Connection {
             throw new IllegalArgumentException("position and count must be >= 0, got " + position + ", " + count);
         }
         CompletableFuture<Long> result = new CompletableFuture<>();
-        if (timeout != null) {
-            var deadline = Timers.after(timeout, loop, () -> result.completeExceptionally(
-                    new TimeoutException("TLS sendFile: not sent within " + timeout)));
-            result.whenComplete((v, e) -> deadline.cancel(false));
-        }
-        sendFilePiece(file, position, count, 0, result);
+        FileRange range = new FileRange(file, position, count, result);
+        TlsFuture<Void> done = new TlsFuture<>(loop);
+        PendingSend op = new PendingSend(done, NOTHING, null, false, range);
+        done.whenComplete((v, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(range.sent);
+            }
+        });
+        loop.run(() -> {
+            sends.add(op);
+            if (timeout != null) {
+                op.deadline = Timers.after(timeout, loop, () -> sendTimedOut(op, timeout));
+            }
+            drive();
+        });
         return result;
     }
 
-    private void sendFilePiece(io.jring.AsyncFile file, long position, long left, long sent,
-                               CompletableFuture<Long> result) {
-        if (result.isDone()) {
-            return; // timed out or cancelled: stop between blocks
+    /**
+     * The head of the queue is a file send with no block in hand: ends it if the range is done
+     * (or the caller gave up on it), else reads its next block. Returns true if it ended.
+     */
+    private boolean nextFileBlock(PendingSend op) {
+        FileRange range = op.file;
+        if (range.left == 0 || range.result.isDone()) {
+            sends.poll();
+            op.succeed(); // a cancelled result stays cancelled: this only lets the sends behind it go
+            return true;
         }
-        if (left == 0) {
-            result.complete(sent);
-            return;
+        if (range.reading) {
+            return false;
         }
-        int piece = (int) Math.min(left, 16 << 10);
-        file.read(position, piece).whenComplete((block, readError) -> {
-            if (readError != null) {
-                result.completeExceptionally(readError);
-                return;
-            }
-            if (block.isEndOfStream() || block.readableBytes() == 0) {
-                block.release();
-                result.complete(sent); // the file ended first
-                return;
-            }
-            if (result.isDone()) {
-                block.release();
-                return;
-            }
-            int n = block.readableBytes();
-            send(block).whenComplete((v, sendError) -> {
-                if (sendError != null) {
-                    result.completeExceptionally(sendError);
-                } else {
-                    sendFilePiece(file, position + n, left - n, sent + n, result);
+        range.reading = true;
+        CompletableFuture<IoBuffer> read;
+        try {
+            read = range.file.read(range.position, (int) Math.min(range.left, FileRange.BLOCK));
+        } catch (RuntimeException refused) {
+            range.reading = false;
+            sends.poll();
+            op.fail(refused); // at a block boundary: the stream is whole, the connection goes on
+            return true;
+        }
+        read.whenComplete((block, error) -> loop.run(() -> {
+            range.reading = false;
+            if (error != null) {
+                if (sends.remove(op)) {
+                    op.fail(error);
                 }
-            });
-        });
+            } else if (op.future.isDone() || range.result.isDone()) {
+                block.release(); // failed or given up meanwhile
+            } else if (block.isEndOfStream() || block.readableBytes() == 0) {
+                block.release();
+                range.left = 0; // the file ended first: what was sent is the result
+            } else {
+                int n = block.readableBytes();
+                range.position += n;
+                range.left -= n;
+                range.sent += n;
+                op.nextBlock(block);
+            }
+            drive();
+        }));
+        return false;
     }
 
     @Override

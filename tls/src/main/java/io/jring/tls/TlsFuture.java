@@ -30,15 +30,35 @@ final class TlsFuture<T> extends CompletableFuture<T> {
         this.loop = loop;
     }
 
+    private volatile Runnable beforeCompletion;
+
     void onCancel(Cancellable owner) {
         this.owner = owner;
     }
 
+    /**
+     * Runs {@code hook} just before this future is completed by its owner or cancelled, so what
+     * the caller sees once woken (the send backlog, for one) is already up to date. The hook must
+     * be idempotent: two completions may race, and each runs it.
+     */
+    void beforeCompletion(Runnable hook) {
+        this.beforeCompletion = hook;
+    }
+
+    private void runBeforeCompletion() {
+        Runnable hook = beforeCompletion;
+        if (hook != null && !isDone()) {
+            hook.run();
+        }
+    }
+
     boolean succeed(T value) {
+        runBeforeCompletion();
         return super.complete(value);
     }
 
     boolean fail(Throwable error) {
+        runBeforeCompletion();
         return super.completeExceptionally(error);
     }
 
@@ -48,7 +68,11 @@ final class TlsFuture<T> extends CompletableFuture<T> {
             return false;
         }
         Cancellable o = owner;
-        return (o == null || o.withdraw()) && super.cancel(mayInterruptIfRunning);
+        if (o != null && !o.withdraw()) {
+            return false;
+        }
+        runBeforeCompletion();
+        return super.cancel(mayInterruptIfRunning);
     }
 
     @Override

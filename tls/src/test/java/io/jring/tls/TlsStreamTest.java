@@ -285,6 +285,90 @@ class TlsStreamTest {
         }
     }
 
+    /**
+     * sendFile is ordered like any send: a send called right after it (without waiting) leaves
+     * after all of the file's bytes, and one called before it leaves first.
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void sendsCalledAroundASendFileKeepTheirOrder(Backend backend, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            byte[] content = new byte[(1 << 20) + 4321];
+            new Random(12).nextBytes(content);
+            java.nio.file.Path path = dir.resolve("ordered.bin");
+            java.nio.file.Files.write(path, content);
+            io.jring.AsyncFile file = loop.runtime.openFile(path).get(20, TimeUnit.SECONDS);
+            byte[] head = "head:".getBytes(StandardCharsets.UTF_8);
+            byte[] middle = ":middle:".getBytes(StandardCharsets.UTF_8);
+            byte[] tail = ":tail".getBytes(StandardCharsets.UTF_8);
+            // None waits for the one before: the order of the calls is the order on the wire.
+            CompletableFuture<Void> s1 = p.server().send(java.lang.foreign.MemorySegment.ofArray(head));
+            CompletableFuture<Long> f1 = p.server().sendFile(file, 0, content.length);
+            CompletableFuture<Void> s2 = p.server().send(java.lang.foreign.MemorySegment.ofArray(middle));
+            CompletableFuture<Long> f2 = p.server().sendFile(file, 7, 40_000);
+            CompletableFuture<Void> s3 = p.server().send(java.lang.foreign.MemorySegment.ofArray(tail));
+            java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+            expected.write(head);
+            expected.write(content);
+            expected.write(middle);
+            expected.write(content, 7, 40_000);
+            expected.write(tail);
+            byte[] got = Loopback.readAll(p.client(), expected.size());
+            assertArrayEquals(expected.toByteArray(), got, "the bytes arrive in call order");
+            assertEquals(content.length, f1.get(30, TimeUnit.SECONDS));
+            assertEquals(40_000L, f2.get(30, TimeUnit.SECONDS));
+            CompletableFuture.allOf(s1, s2, s3).get(30, TimeUnit.SECONDS);
+            file.close().get(20, TimeUnit.SECONDS);
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A cancelled sendFile stops between two blocks: the peer gets a whole prefix of the range,
+     * then the send queued behind it, and the connection goes on.
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aCancelledSendFileStopsBetweenBlocksAndTheNextSendFollows(Backend backend,
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (Loopback loop = new Loopback(backend)) {
+            Loopback.Pair p = loop.pair(Certs.server(), Certs.trustingServer(), "localhost");
+            byte[] content = new byte[8 << 20];
+            new Random(13).nextBytes(content);
+            java.nio.file.Path path = dir.resolve("cancelled.bin");
+            java.nio.file.Files.write(path, content);
+            io.jring.AsyncFile file = loop.runtime.openFile(path).get(20, TimeUnit.SECONDS);
+            CompletableFuture<Long> sent = p.server().sendFile(file, 0, content.length);
+            byte[] tail = "after the file".getBytes(StandardCharsets.UTF_8);
+            CompletableFuture<Void> after = p.server().send(java.lang.foreign.MemorySegment.ofArray(tail));
+            sent.cancel(true); // the client reads nothing yet: the file cannot all be out
+            // Read until the tail shows up at the end.
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            while (got.size() < tail.length || !java.util.Arrays.equals(tail, java.util.Arrays.copyOfRange(
+                    got.toByteArray(), got.size() - tail.length, got.size()))) {
+                IoBuffer b = p.client().recv(Loopback.WAIT).get(30, TimeUnit.SECONDS);
+                assertTrue(!b.isEndOfStream(), "end of stream before the tail");
+                got.write(b.toByteArray());
+                b.release();
+                assertTrue(got.size() <= content.length + tail.length, "more bytes than the file and the tail");
+            }
+            after.get(30, TimeUnit.SECONDS);
+            int prefix = got.size() - tail.length;
+            assertArrayEquals(java.util.Arrays.copyOf(content, prefix), java.util.Arrays.copyOf(got.toByteArray(), prefix),
+                    "a whole prefix of the file, then the tail");
+            assertTrue(sent.isCancelled());
+            // The stream is whole: the connection still carries records both ways.
+            p.client().send(java.lang.foreign.MemorySegment.ofArray("ping".getBytes(StandardCharsets.UTF_8)));
+            assertArrayEquals("ping".getBytes(StandardCharsets.UTF_8), Loopback.readAll(p.server(), 4));
+            file.close().get(20, TimeUnit.SECONDS);
+            p.client().close().get(20, TimeUnit.SECONDS);
+            p.server().close().get(20, TimeUnit.SECONDS);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void waitingOnTheLoopThreadThrowsInsteadOfDeadlocking(Backend backend) throws Exception {

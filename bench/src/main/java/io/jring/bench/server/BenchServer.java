@@ -27,8 +27,15 @@ public final class BenchServer {
             case "jring-io_uring" -> JringServer.start(Backend.IO_URING, true, host, echoPort, httpPort);
             case "jring-io_uring-1shot" -> JringServer.start(Backend.IO_URING, false, host, echoPort, httpPort);
             case "jring-epoll" -> JringServer.start(Backend.EPOLL, true, host, echoPort, httpPort);
+            // https: a self-signed certificate made at startup (keytool), http workload only
+            case "jring-io_uring-tls" -> JringServer.start(Backend.IO_URING, true,
+                    io.jring.tls.TlsOptions.selfSigned("localhost"), host, echoPort, httpPort);
+            case "jring-epoll-tls" -> JringServer.start(Backend.EPOLL, true,
+                    io.jring.tls.TlsOptions.selfSigned("localhost"), host, echoPort, httpPort);
             case "netty-epoll" -> NettyServer.start("epoll", host, echoPort, httpPort);
             case "netty-io_uring" -> NettyServer.start("io_uring", host, echoPort, httpPort);
+            case "netty-epoll-tls" -> NettyServer.start("epoll",
+                    io.jring.tls.TlsOptions.selfSigned("localhost").sslContext(), host, echoPort, httpPort);
             case "nio" -> NioServer.start(host, echoPort, httpPort);
             case "tomcat-jdk" -> TomcatServer.start("sun.nio.ch.LinuxAsynchronousChannelProvider", host, httpPort);
             case "tomcat-jring" -> TomcatServer.start("io.jring.nio2.JringAsynchronousChannelProvider", host, httpPort);

@@ -26,6 +26,15 @@ final class JringServer {
     /** {@code multishotRecv}: false runs io_uring with one SQE per recv, to show what multishot saves. */
     static AutoCloseable start(Backend backend, boolean multishotRecv, String host, int echoPort, int httpPort)
             throws Exception {
+        return start(backend, multishotRecv, null, host, echoPort, httpPort);
+    }
+
+    /**
+     * {@code tls}: when not null, the http port speaks https: each accepted connection is wrapped
+     * by {@code Tls.server} (the JDK's SSLEngine) before the same http loop runs over it.
+     */
+    static AutoCloseable start(Backend backend, boolean multishotRecv, io.jring.tls.TlsOptions tls, String host,
+                               int echoPort, int httpPort) throws Exception {
         IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend)
                 .withMultishotRecv(multishotRecv));
         if (runtime.backend() != backend) {
@@ -35,7 +44,13 @@ final class JringServer {
         Listener echo = runtime.listen(new InetSocketAddress(host, echoPort));
         echo.onAccept(connection -> new Echo(connection).next());
         Listener http = runtime.listen(new InetSocketAddress(host, httpPort));
-        http.onAccept(connection -> new HttpConnection(connection).next());
+        if (tls == null) {
+            http.onAccept(connection -> new HttpConnection(connection).next());
+        } else {
+            // a failed handshake closes its connection itself
+            http.onAccept(connection -> io.jring.tls.Tls.server(connection, tls)
+                    .thenAccept(secure -> new HttpConnection(secure).next()));
+        }
         System.out.println("jring " + runtime.backend() + " loops: " + runtime.describeLoops());
         return () -> {
             echo.close().join();

@@ -26,6 +26,15 @@ import io.netty.channel.uring.IoUringServerSocketChannel;
  */
 final class NettyServer {
     static AutoCloseable start(String transport, String host, int echoPort, int httpPort) throws Exception {
+        return start(transport, null, host, echoPort, httpPort);
+    }
+
+    /**
+     * {@code tls}: when not null, the http port speaks https through Netty's {@code SslHandler}
+     * over an engine from this JDK context (the same engine and certificate jring's TLS uses).
+     */
+    static AutoCloseable start(String transport, javax.net.ssl.SSLContext tls, String host, int echoPort, int httpPort)
+            throws Exception {
         IoHandlerFactory factory;
         Class<? extends ServerChannel> channel;
         if (transport.equals("epoll")) {
@@ -47,6 +56,11 @@ final class NettyServer {
         Channel http = bind(group, channel, host, httpPort, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    javax.net.ssl.SSLEngine engine = tls.createSSLEngine();
+                    engine.setUseClientMode(false);
+                    ch.pipeline().addLast(new io.netty.handler.ssl.SslHandler(engine));
+                }
                 ch.pipeline().addLast(new HttpHandler());
             }
         });
