@@ -120,6 +120,12 @@ final class PeerSocket implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
+            if (socket != tcp && !socket.isClosed()) {
+                // An SSLSocket's close sends close_notify, then reads until the server's answers it
+                // or the read timeout passes: at a test's end the server may never answer, and 30 s
+                // per peer adds up.
+                socket.setSoTimeout(200);
+            }
             socket.close();
         } finally {
             tcp.close();
