@@ -2,6 +2,7 @@ package io.jring.nio2;
 
 import io.jring.Connection;
 import io.jring.IoBuffer;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -21,6 +22,12 @@ import java.util.concurrent.ScheduledFuture;
  * owns) and sends them in one send or sendv. The caller's positions advance only when the
  * kernel has taken every byte, by exactly that count; a larger write is a partial write, as the
  * specification allows.
+ *
+ * <p>A direct ByteBuffer (from {@code allocateDirect}, not a closeable Arena's: see
+ * {@link InPlace}) is sent in place instead, with {@link Connection#sendInPlace}: the runtime
+ * holds it until the kernel is done, and may send more than {@link #MAX_WRITE}. A gathering
+ * write whose bytes are in several buffers is copied, direct ones too, into one sendmsg: so it
+ * is written whole when the socket has room, as on the JDK, rather than cut at each buffer.
  *
  * <p>A write that times out or is cancelled may have sent some of its bytes, so further writes
  * throw IllegalStateException, as the specification requires when that cannot be ruled out.
@@ -59,10 +66,13 @@ final class ChannelWriter {
             op.succeed(result(0, gathering));
             return op.returned();
         }
-        int count = (int) Math.min(total, MAX_WRITE);
+        ByteBuffer first = InPlace.firstWithRoom(srcs, offset, length);
+        boolean inPlace = first.remaining() == total && InPlace.pinnable(first);
+        int count = inPlace ? first.remaining() : (int) Math.min(total, MAX_WRITE);
         CompletableFuture<Void> send;
         try {
-            send = send(copyOf(srcs, offset, length, count));
+            send = inPlace ? connection.sendInPlace(MemorySegment.ofBuffer(first), null)
+                    : send(copyOf(srcs, offset, length, count));
         } catch (RuntimeException e) { // the pool at its memory cap, or a buffer whose Arena closed
             op.fail(e);
             return op.returned();
