@@ -173,6 +173,53 @@ public interface Connection {
     }
 
     /**
+     * Receives straight into memory you own, without a copy: into a direct ByteBuffer's memory
+     * ({@code MemorySegment.ofBuffer(directBuffer)}) or a segment of {@code Arena.global()} or
+     * {@code Arena.ofAuto()}. The runtime holds {@code into} until the kernel is done with it
+     * (its last completion), so that memory cannot be freed under the kernel even if you drop
+     * every reference of yours. Segments of a closeable Arena (and heap segments) are refused
+     * with IllegalArgumentException: {@code close()} would free them whatever the runtime held.
+     *
+     * <p>Ordered with the other receives; a timeout or a close ends it only once the kernel is
+     * done. A {@code cancel} ends the future at once while the kernel may still write into
+     * {@code into} until it confirms; bytes it wrote then are copied out of {@code into} for the
+     * next receive, so do not write into {@code into} after a cancel.
+     *
+     * @param into where to receive, from its start; 1 to 2 GiB - 1 bytes
+     * @param timeout how long to wait, from this call; null for no limit
+     * @return the count received (written from offset 0 of {@code into}), or -1 at end of stream
+     */
+    default CompletableFuture<Integer> recvInPlace(MemorySegment into, Duration timeout) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not receive in place: use recv()");
+    }
+
+    /**
+     * Sends {@code bytes} straight from memory you own, without a copy, completing once every
+     * byte is written; the memory rules of {@link #recvInPlace}: the runtime holds {@code bytes}
+     * until the kernel's last completion, and closeable Arenas and heap segments are refused.
+     * Do not change the bytes before the future completes.
+     *
+     * @param bytes what to send; 1 to 2 GiB - 1 bytes
+     * @param timeout how long the send may take, from this call; null for no limit
+     * @return completes when every byte is written
+     */
+    default CompletableFuture<Void> sendInPlace(MemorySegment bytes, Duration timeout) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not send in place: use send()");
+    }
+
+    /**
+     * Whether {@link #recvInPlace}/{@link #sendInPlace} accept {@code segment}: native memory
+     * that a reference keeps alive (a direct ByteBuffer, {@code Arena.global()},
+     * {@code Arena.ofAuto()}), not a closeable Arena's.
+     *
+     * @param segment the memory to check
+     * @return true if it may be used in place
+     */
+    static boolean isPinnable(MemorySegment segment) {
+        return io.jring.op.PinnableMemory.isPinnable(segment);
+    }
+
+    /**
      * Gathers several buffers into one sendmsg; takes ownership of all of them. Takes up to
      * {@code min(1024, (bufferSize - 56) / 16)} buffers (1020 with the default 16 KiB buffers);
      * more fail the future with IllegalArgumentException, and the buffers are still released.

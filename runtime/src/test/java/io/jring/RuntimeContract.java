@@ -152,6 +152,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("in-place receive and send")
+    class InPlace extends InPlaceContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("half-close")
     class HalfClose extends HalfCloseContract {
         @Override

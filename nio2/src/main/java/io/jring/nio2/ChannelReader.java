@@ -2,6 +2,7 @@ package io.jring.nio2;
 
 import io.jring.Connection;
 import io.jring.IoBuffer;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -20,6 +21,13 @@ import java.util.concurrent.Future;
  * keeps a timed-out or cancelled receive's data for the next receive, and a buffer that arrives
  * for an operation already ended is kept here. So, unlike the JDK's provider, reading may go on
  * after a read timeout (the specification allows either).
+ *
+ * <p>A read whose first buffer with room is a direct ByteBuffer (from {@code allocateDirect},
+ * not a closeable Arena's: see {@link InPlace}) receives straight into it with
+ * {@link Connection#recvInPlace}: the runtime holds the buffer until the kernel is done, even if
+ * the caller drops it, closes the channel or the read times out meanwhile. Such a read is
+ * never completed but by its own receive (or by close, cancel or shutdownInput, which leave the
+ * receive to end on its own), since until then the kernel may still write into the buffer.
  */
 final class ChannelReader {
     private final JringChannelGroup group;
@@ -35,7 +43,9 @@ final class ChannelReader {
     private int pendingOffset;
     private int pendingLength;
     private boolean pendingScattering; // whether pending's result is a Long; guarded by this
-    private CompletableFuture<IoBuffer> pendingReceive;
+    private CompletableFuture<?> pendingReceive;
+    /** Whether the pending read receives in place into its buffer (so it is never served from kept). */
+    private boolean pendingInPlace;
 
     ChannelReader(JringChannelGroup group, Connection connection) {
         this.group = group;
@@ -68,29 +78,107 @@ final class ChannelReader {
             copyKept(op, dsts, offset, length, scattering);
             return op.returned();
         }
-        CompletableFuture<IoBuffer> receive;
+        ByteBuffer inPlace = InPlace.firstWithRoom(dsts, offset, length);
+        if (inPlace != null && !InPlace.pinnable(inPlace)) {
+            inPlace = null;
+        }
+        Duration timeout = timeoutNanos > 0 ? Duration.ofNanos(timeoutNanos) : null;
+        CompletableFuture<Integer> direct = null;
+        CompletableFuture<IoBuffer> copied = null;
         try {
-            receive = timeoutNanos > 0 ? connection.recv(Duration.ofNanos(timeoutNanos)) : connection.recv();
+            if (inPlace != null) {
+                direct = connection.recvInPlace(MemorySegment.ofBuffer(inPlace), timeout);
+            } else {
+                copied = timeout != null ? connection.recv(timeout) : connection.recv();
+            }
         } catch (RuntimeException e) {
             op.fail(e);
             return op.returned();
         }
+        CompletableFuture<?> receive = direct != null ? direct : copied;
         pending = op;
         pendingDsts = dsts;
         pendingOffset = offset;
         pendingLength = length;
         pendingScattering = scattering;
         pendingReceive = receive;
-        op.onCancel(() -> {
-            synchronized (this) {
-                if (pending == op) {
-                    pending = null;
-                }
-            }
-            receive.cancel(true); // jring hands what it had received to the next recv
-        });
-        receive.whenComplete((buffer, error) -> arrived(op, dsts, offset, length, scattering, buffer, error));
+        pendingInPlace = direct != null;
+        // Registered once pending is set: a receive that is already done completes right here.
+        if (direct != null) {
+            ByteBuffer dst = inPlace;
+            direct.whenComplete((count, error) -> arrivedInPlace(op, dst, scattering, count, error));
+        } else {
+            copied.whenComplete((buffer, error) -> arrived(op, dsts, offset, length, scattering, buffer, error));
+        }
+        op.onCancel(() -> cancelled(op, receive));
         return op.returned();
+    }
+
+    /**
+     * A user's cancel claimed {@code op}. jring hands what the receive had to the next receive;
+     * if the receive was already delivering, its bytes reach {@code kept} (or, in place, are
+     * copied out of the caller's buffer) before cancel returns, so the next read sees them
+     * first, and the caller's buffer is not read after cancel returns.
+     */
+    private void cancelled(PendingOp<?, ?> op, CompletableFuture<?> receive) {
+        if (!receive.cancel(true) && !receive.isDone()) {
+            try {
+                receive.join(); // completing right now on the loop thread
+            } catch (RuntimeException ignored) {
+                // ended by a failure (nothing to keep), or this is the loop thread (it cannot be delivering)
+            }
+        }
+        synchronized (this) {
+            if (pending == op) {
+                pending = null;
+            }
+        }
+    }
+
+    /** An in-place receive ended (on a loop thread): the kernel is done with {@code dst}. */
+    private synchronized void arrivedInPlace(PendingOp<?, ?> op, ByteBuffer dst, boolean scattering,
+                                             Integer count, Throwable error) {
+        if (pending != op || !op.claim()) {
+            // Ended by close, cancel or shutdownInput while the bytes came: keep them for the
+            // next read, in order, after any kept already (none: reads wait for kept to empty).
+            if (error == null && count < 0) {
+                endOfStream = true;
+            } else if (error == null && count > 0 && !closed && !inputShutdown) {
+                keepCopy(dst, count);
+            }
+            return;
+        }
+        pending = null;
+        if (error != null) {
+            op.finishFailed(Errors.forIo(error, !closed));
+        } else if (count < 0) {
+            endOfStream = true;
+            finishEndOfStream(op, scattering);
+        } else {
+            dst.position(dst.position() + count);
+            finishCount(op, count, scattering);
+        }
+    }
+
+    /** Copies {@code count} bytes after {@code dst}'s position into pooled buffers, kept for the next read. */
+    private void keepCopy(ByteBuffer dst, int count) {
+        ByteBuffer bytes = dst.slice(dst.position(), count);
+        try {
+            while (bytes.hasRemaining()) {
+                IoBuffer copy = connection.allocate();
+                int n = Math.min(bytes.remaining(), copy.writableBytes());
+                copy.write(bytes.slice(bytes.position(), n));
+                bytes.position(bytes.position() + n);
+                kept.addLast(copy);
+            }
+        } catch (RuntimeException e) {
+            // the pool at its cap, or the runtime closed: these bytes are lost, and reads go on
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <V> void finishCount(PendingOp<V, ?> op, long count, boolean scattering) {
+        op.finish((V) result(count, scattering));
     }
 
     /** A receive ended (on a loop thread, or at once if it was already done). */
@@ -124,7 +212,7 @@ final class ChannelReader {
 
     private void serveWaitingReadFromKept() {
         PendingOp<?, ?> waiting = pending;
-        if (waiting == null || kept.isEmpty() || !waiting.claim()) {
+        if (waiting == null || pendingInPlace || kept.isEmpty() || !waiting.claim()) {
             return;
         }
         pending = null;
@@ -191,6 +279,9 @@ final class ChannelReader {
         PendingOp<?, ?> op = pending;
         pending = null;
         if (op != null && op.claim()) {
+            if (pendingInPlace) {
+                pendingReceive.cancel(true); // the kernel may write until it confirms: the memory stays held
+            }
             finishEndOfStream(op, pendingScattering);
         }
     }

@@ -2,6 +2,7 @@ package io.jring.nio2;
 
 import io.jring.Connection;
 import io.jring.IoBuffer;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -18,9 +19,22 @@ import java.util.concurrent.ScheduledFuture;
  * The write side of a connected channel. A write copies up to {@link #MAX_WRITE} bytes of the
  * caller's buffers into jring's pooled buffers at once (so heap buffers, direct buffers and
  * buffers of a closeable Arena are all safe: the kernel only ever sees memory the runtime
- * owns) and sends them in one send or sendv. The caller's positions advance only when the
- * kernel has taken every byte, by exactly that count; a larger write is a partial write, as the
- * specification allows.
+ * owns) and sends them in one send or sendv; a larger write is a partial write, as the
+ * specification allows. The caller's positions advance by exactly the count written.
+ *
+ * <p>While the connection's queued bytes stay within its high water mark (64 KiB unless set),
+ * a copied write completes at once, as the JDK's completes when the socket takes the bytes at
+ * once: the bytes are jring's and go out in order, a send that fails later fails the next
+ * write, and {@link #close()} lets them go out before the connection closes. Beyond the mark a
+ * write completes when its send does, so a peer that does not read holds at most about the
+ * mark plus one write. This saves a loop-to-executor hand-off per write, and its handler may
+ * run on the writing thread ({@link JringChannelGroup#runOrDispatch}).
+ *
+ * <p>A direct ByteBuffer (from {@code allocateDirect}, not a closeable Arena's: see
+ * {@link InPlace}) is sent in place instead, with {@link Connection#sendInPlace}: the runtime
+ * holds it until the kernel is done, and may send more than {@link #MAX_WRITE}. A gathering
+ * write whose bytes are in several buffers is copied, direct ones too, into one sendmsg: so it
+ * is written whole when the socket has room, as on the JDK, rather than cut at each buffer.
  *
  * <p>A write that times out or is cancelled may have sent some of its bytes, so further writes
  * throw IllegalStateException, as the specification requires when that cannot be ruled out.
@@ -35,37 +49,72 @@ final class ChannelWriter {
     private boolean broken;           // a write timed out or was cancelled; guarded by this
     private boolean outputShutdown;   // guarded by this
     private boolean closed;           // guarded by this
+    /** Sends of writes that completed at once, not yet ended. Guarded by this. */
+    private int sendsInFlight;
+    /** How such a send failed (EPIPE, ECONNRESET): later writes fail with it. Guarded by this. */
+    private Throwable failedSend;
+    /** Completes when {@link #sendsInFlight} reaches 0 after close. Guarded by this. */
+    private CompletableFuture<Void> drained;
 
     ChannelWriter(JringChannelGroup group, Connection connection) {
         this.group = group;
         this.connection = connection;
     }
 
-    synchronized <V, A> Future<V> write(ByteBuffer[] srcs, int offset, int length, boolean gathering,
-                                         long timeoutNanos, A attachment, CompletionHandler<V, ? super A> handler) {
+    <V, A> Future<V> write(ByteBuffer[] srcs, int offset, int length, boolean gathering,
+                           long timeoutNanos, A attachment, CompletionHandler<V, ? super A> handler) {
+        PendingOp<V, A> op = new PendingOp<>(group, handler, attachment);
+        long queuedAtOnce = start(op, srcs, offset, length, gathering, timeoutNanos);
+        if (queuedAtOnce >= 0) {
+            // Outside the lock: the handler may run right here, on a pooled thread of the group.
+            op.succeedAtOnce(result(queuedAtOnce, gathering));
+        }
+        return op.returned();
+    }
+
+    /**
+     * Starts a write; returns the count if it completed at once (its bytes copied and queued
+     * within the connection's write bound), else -1 (it ends when jring's send does).
+     */
+    private synchronized long start(PendingOp<?, ?> op, ByteBuffer[] srcs, int offset, int length, boolean gathering,
+                                    long timeoutNanos) {
         if (broken) {
             throw new IllegalStateException("Writing not allowed due to timeout or cancellation");
         }
         if (pending != null) {
             throw new WritePendingException();
         }
-        PendingOp<V, A> op = new PendingOp<>(group, handler, attachment);
         if (closed || outputShutdown) {
             op.fail(new ClosedChannelException());
-            return op.returned();
+            return -1;
+        }
+        if (failedSend != null) {
+            op.fail(failedSend); // a send that completed at once failed later: the connection is dead
+            return -1;
         }
         long total = Buffers.remaining(srcs, offset, length);
         if (total == 0) {
-            op.succeed(result(0, gathering));
-            return op.returned();
+            return 0;
         }
-        int count = (int) Math.min(total, MAX_WRITE);
+        ByteBuffer first = InPlace.firstWithRoom(srcs, offset, length);
+        boolean inPlace = first.remaining() == total && InPlace.pinnable(first);
+        int count = inPlace ? first.remaining() : (int) Math.min(total, MAX_WRITE);
+        // A copy may complete at once while what is queued stays within the high water mark:
+        // the bytes are jring's now, sent in order, and close() waits for them.
+        boolean atOnce = !inPlace && connection.queuedSendBytes() + count <= connection.writeBufferHighWaterMark();
         CompletableFuture<Void> send;
         try {
-            send = send(copyOf(srcs, offset, length, count));
+            send = inPlace ? connection.sendInPlace(MemorySegment.ofBuffer(first), null)
+                    : send(copyOf(srcs, offset, length, count));
         } catch (RuntimeException e) { // the pool at its memory cap, or a buffer whose Arena closed
             op.fail(e);
-            return op.returned();
+            return -1;
+        }
+        if (atOnce) {
+            sendsInFlight++;
+            send.whenComplete((ignored, error) -> queuedSent(error));
+            advance(srcs, offset, length, count);
+            return count;
         }
         pending = op;
         ScheduledFuture<?> timer = timeoutNanos <= 0 ? null
@@ -80,7 +129,18 @@ final class ChannelWriter {
             send.cancel(true);
         });
         send.whenComplete((ignored, error) -> sent(op, srcs, offset, length, gathering, count, error, timer));
-        return op.returned();
+        return -1;
+    }
+
+    /** A send whose write completed at once has ended (on a loop thread). */
+    private synchronized void queuedSent(Throwable error) {
+        sendsInFlight--;
+        if (error != null && failedSend == null && !closed) {
+            failedSend = Errors.forIo(error, true);
+        }
+        if (sendsInFlight == 0 && drained != null) {
+            drained.complete(null);
+        }
     }
 
     private CompletableFuture<Void> send(List<IoBuffer> buffers) {
@@ -170,12 +230,18 @@ final class ChannelWriter {
         }
     }
 
-    synchronized void close() {
+    /**
+     * Fails a pending write; returns a future that completes once the sends of writes that
+     * completed at once have ended, so that closing the connection does not cut them off.
+     */
+    synchronized CompletableFuture<Void> close() {
         closed = true;
         PendingOp<?, ?> op = pending;
         pending = null;
         if (op != null) {
             op.fail(new AsynchronousCloseException());
         }
+        drained = sendsInFlight == 0 ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
+        return drained;
     }
 }

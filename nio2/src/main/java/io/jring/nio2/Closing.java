@@ -9,6 +9,8 @@ import java.util.concurrent.TimeoutException;
 final class Closing {
     private static final System.Logger LOG = System.getLogger("io.jring.nio2");
     private static final long WAIT_SECONDS = 10;
+    /** How long a closed channel's queued writes may take to go out before the connection is reset. */
+    static final long DRAIN_SECONDS = 30;
 
     private Closing() {}
 

@@ -62,16 +62,66 @@ final class JringChannelGroup extends AsynchronousChannelGroup {
         return runtime;
     }
 
+    /**
+     * The group whose handler the current thread is running, and how deep handlers it ran
+     * directly are nested on its stack: set only around handlers this group dispatched, so it
+     * marks exactly the group's pooled threads while they run its handlers.
+     */
+    private static final ThreadLocal<HandlerDepth> RUNNING = new ThreadLocal<>();
+    /** How many handlers may nest on one stack, as the JDK bounds it (sun.nio.ch.maxCompletionHandlersOnStack). */
+    private static final int MAX_DIRECT_DEPTH = 16;
+
+    private static final class HandlerDepth {
+        final JringChannelGroup group;
+        int depth;
+
+        HandlerDepth(JringChannelGroup group) {
+            this.group = group;
+        }
+    }
+
+    /**
+     * Runs a handler of an operation that completed at once: on this thread if it is one of
+     * the group's pooled threads running a handler (the specification allows it, and it saves
+     * a hand-off), within a bounded depth; otherwise through {@link #dispatch}. The caller must
+     * hold no lock the loop threads need: the handler may run for long.
+     */
+    void runOrDispatch(Runnable handlerCall) {
+        HandlerDepth running = RUNNING.get();
+        if (running == null || running.group != this || running.depth >= MAX_DIRECT_DEPTH) {
+            dispatch(handlerCall);
+            return;
+        }
+        running.depth++;
+        try {
+            handlerCall.run();
+        } catch (RuntimeException | Error e) {
+            // As on a pooled thread of its own: the handler's failure stays the handler's.
+            LOG.log(System.Logger.Level.WARNING, "a completion handler threw", e);
+        } finally {
+            running.depth--;
+        }
+    }
+
     /** Runs a completion handler on the group's executor. */
     void dispatch(Runnable handlerCall) {
+        Runnable marked = () -> {
+            HandlerDepth outer = RUNNING.get();
+            RUNNING.set(new HandlerDepth(this));
+            try {
+                handlerCall.run();
+            } finally {
+                RUNNING.set(outer);
+            }
+        };
         try {
-            executor.execute(handlerCall);
+            executor.execute(marked);
         } catch (RejectedExecutionException e) {
             // Only when the user shut the executor down behind the group's back: the operation
             // still ends once, on a thread of its own, rather than never.
             LOG.log(System.Logger.Level.WARNING, "the group's executor refused a completion handler ("
                     + e.getMessage() + "); running it on a new thread. Shut the group down, not its executor.");
-            Thread.ofPlatform().daemon().name("jring-nio2-handler").start(handlerCall);
+            Thread.ofPlatform().daemon().name("jring-nio2-handler").start(marked);
         }
     }
 

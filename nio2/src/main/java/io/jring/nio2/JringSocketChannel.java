@@ -386,8 +386,21 @@ final class JringSocketChannel extends AsynchronousSocketChannel {
         if (reader != null) {
             reader.close();
         }
-        if (writer != null) {
-            writer.close();
+        CompletableFuture<Void> drained = writer != null ? writer.close() : CompletableFuture.completedFuture(null);
+        if (conn != null && !drained.isDone()) {
+            // Writes that completed at once still have bytes on their way: as the JDK's close
+            // leaves the kernel sending what the socket took, close once they are out (a peer
+            // that reads nothing is reset after DRAIN_SECONDS).
+            drained.orTimeout(Closing.DRAIN_SECONDS, TimeUnit.SECONDS)
+                    .whenComplete((ignored, stuck) -> {
+                        if (stuck != null) {
+                            conn.abort();
+                        } else {
+                            conn.close();
+                        }
+                        group.deregister(this); // the group's runtime must outlive those bytes
+                    });
+            return;
         }
         if (conn != null) {
             CompletableFuture<Void> closed = conn.close();

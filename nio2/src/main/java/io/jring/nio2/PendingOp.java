@@ -56,6 +56,21 @@ final class PendingOp<V, A> implements Future<V> {
         }
     }
 
+    /**
+     * Claims and succeeds an operation that completed at once, running its handler on this
+     * thread if the group allows it ({@link JringChannelGroup#runOrDispatch}). Call it holding
+     * no lock: the handler may run here.
+     */
+    void succeedAtOnce(V value) {
+        if (!claim()) {
+            return;
+        }
+        result.complete(value);
+        if (handler != null) {
+            group.runOrDispatch(() -> handler.completed(value, attachment));
+        }
+    }
+
     /** Ends a claimed operation with a failure. */
     void finishFailed(Throwable error) {
         result.completeExceptionally(error);

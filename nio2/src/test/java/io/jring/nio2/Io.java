@@ -49,6 +49,13 @@ final class Io {
         return dst.array();
     }
 
+    /** The remaining bytes of {@code buffer} (consumed). */
+    static byte[] bytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
     static String readString(AsynchronousSocketChannel channel, int n) throws Exception {
         return new String(readExactly(channel, n), StandardCharsets.UTF_8);
     }

@@ -154,6 +154,18 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     @Override
+    public CompletableFuture<Integer> recvInPlace(MemorySegment into, Duration timeout) {
+        return enqueueRecv(new io.jring.op.RecvSegmentOp(loop, this, fd, into, timeoutNanos(timeout)));
+    }
+
+    @Override
+    public CompletableFuture<Void> sendInPlace(MemorySegment bytes, Duration timeout) {
+        io.jring.op.SendSegmentOp op = new io.jring.op.SendSegmentOp(loop, this, fd, bytes, timeoutNanos(timeout));
+        backlog.sendQueued(op.bytes());
+        return enqueueSend(op);
+    }
+
+    @Override
     public CompletableFuture<Void> sendv(IoBuffer... buffers) {
         return sendv(null, buffers);
     }

@@ -6,7 +6,7 @@ import io.jring.IoBuffer;
  * A user's receive: {@code recv()} ({@link RecvOp}) or {@code recv(into)} ({@link RecvIntoOp}).
  * The connection's receiver serves both alike through this, without asking which is which.
  */
-public abstract sealed class ReceiveOp<T> extends Op<T> permits RecvOp, RecvIntoOp {
+public abstract sealed class ReceiveOp<T> extends Op<T> permits RecvOp, RecvIntoOp, RecvSegmentOp {
 
     protected ReceiveOp(OpContext context, OpOwner owner, int fd, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
