@@ -275,14 +275,25 @@ public abstract class Op<T> extends RuntimeFuture<T> {
             Invariants.violated(name() + " on fd " + fd + " ended twice");
             return;
         }
-        if (Invariants.ENABLED && !isDone()) {
+        boolean again = reusable() && !isDone();
+        if (Invariants.ENABLED && !isDone() && !again) {
             Invariants.violated(name() + " on fd " + fd + " ended with its future still pending");
         }
         context.opEnded(this); // out of the deadline heap
-        deadlineIndex = ENDED;
+        deadlineIndex = again ? NOT_WATCHED : ENDED; // set before the owner may submit it again
         if (owner != null) {
             owner.opFinished(this);
         }
+    }
+
+    /**
+     * Whether this op may be submitted again after it ends, as long as its future is pending: an
+     * internal op whose future never reaches the user (a connection's futureless send), so
+     * nothing can observe it being used twice. Such an op ends without completing its future;
+     * once its future is done (a close failed it) it ends for good like any other op.
+     */
+    protected boolean reusable() {
+        return false;
     }
 
     /** Who hears when this op ends (its connection or listener), or null. */
