@@ -5,22 +5,26 @@ import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 
 import io.jring.BufferPoolExhaustedException;
 import io.jring.IoBuffer;
-import io.jring.buffer.Buffers;
 import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A recv that goes on by itself for a push-style receiver ({@code Connection.onReceive}) where
  * there is no multishot recv: the epoll reactor's read loop (each readiness edge is read until
  * the socket is drained), or on io_uring one single-shot recv re-armed after each arrival. Each
  * arrival goes to the {@link RecvStreamOp.Sink} in a pooled block the op takes per recv, so an
- * idle connection on epoll holds none (it is given back at EAGAIN). One op serves the whole
- * push, however many buffers arrive; it ends at end of stream, on an error, or when cancelled.
+ * idle connection on epoll holds none (it is given back at EAGAIN). The block is held as a bare
+ * index and wrapped in an {@link IoBuffer} only when data fills it: an attempt that meets EAGAIN
+ * allocates nothing. One op serves the whole push, however many buffers arrive; it ends at end
+ * of stream, on an error, or when cancelled.
  */
 public final class RecvLoopOp extends Op<Void> {
     private final RecvStreamOp.Sink sink;
-    private IoBuffer held;
+    /** The pool block the next recv reads into, or -1; {@link #heldMemory} is its memory. */
+    private int held = -1;
+    private MemorySegment heldMemory;
     /** The pool refused a block: the op ends with this, having read nothing. */
     private BufferPoolExhaustedException refused;
 
@@ -42,7 +46,7 @@ public final class RecvLoopOp extends Op<Void> {
     @Override
     public void prepare(Sqe sqe) {
         if (holdBuffer()) {
-            sqe.prep(IORING_OP_RECV, fd, Buffers.address(held, 0), held.capacity(), 0);
+            sqe.prep(IORING_OP_RECV, fd, heldMemory.address(), (int) heldMemory.byteSize(), 0);
         } else {
             sqe.prep(IORING_OP_NOP, -1, 0, 0, 0); // completes at once, and complete() fails the op
         }
@@ -50,7 +54,7 @@ public final class RecvLoopOp extends Op<Void> {
 
     @Override
     public boolean holdsMemory(long at, long size) {
-        return held != null && Buffers.heldByOperation(held) && Invariants.within(Buffers.memory(held), at, size);
+        return held >= 0 && Invariants.within(heldMemory, at, size);
     }
 
     @Override
@@ -63,7 +67,7 @@ public final class RecvLoopOp extends Op<Void> {
         if (!holdBuffer()) {
             return -Errno.ENOBUFS;
         }
-        long res = LibC.recv(fd, Buffers.memory(held), held.capacity(), 0);
+        long res = LibC.recv(fd, heldMemory, heldMemory.byteSize(), 0);
         if (res == -Errno.EAGAIN) {
             releaseResources(); // an idle connection holds no block while it waits
         }
@@ -73,7 +77,7 @@ public final class RecvLoopOp extends Op<Void> {
     /** A short read: the socket had no more. */
     @Override
     public boolean drainedBy(long res) {
-        return res > 0 && held != null && res < held.capacity();
+        return res > 0 && held >= 0 && res < heldMemory.byteSize();
     }
 
     @Override
@@ -82,11 +86,10 @@ public final class RecvLoopOp extends Op<Void> {
             return fail(refused);
         }
         if (res > 0) {
-            IoBuffer received = held;
-            held = null;
-            Buffers.giveBack(received);
-            Buffers.setWriterIndex(received, (int) res);
-            sink.received(received);
+            int block = held;
+            held = -1;
+            heldMemory = null;
+            sink.received(context.pool().wrap(block, (int) res));
             return RESUBMIT; // the driver ends it instead if it was cancelled meanwhile
         }
         sink.ended(res); // 0 or -errno: after everything received
@@ -95,22 +98,22 @@ public final class RecvLoopOp extends Op<Void> {
 
     @Override
     protected void releaseResources() {
-        if (held != null) {
-            Buffers.giveBack(held);
-            held.release();
-            held = null;
+        if (held >= 0) {
+            context.pool().recycle(held);
+            held = -1;
+            heldMemory = null;
         }
     }
 
     private boolean holdBuffer() {
-        if (held == null) {
+        if (held < 0) {
             try {
-                held = context.pool().acquire();
+                held = context.pool().acquireBlock();
             } catch (BufferPoolExhaustedException e) {
                 refused = e;
                 return false;
             }
-            Buffers.lend(held);
+            heldMemory = context.pool().block(held);
         }
         return true;
     }

@@ -26,6 +26,9 @@ public final class ReusableSendOp extends Op<Void> {
     private final Consumer<Throwable> onError;
     /** The buffer being sent (taken), or null between sends. */
     private IoBuffer buffer;
+    /** The buffer's whole block, and where its readable bytes start in it. */
+    private MemorySegment memory;
+    private int start;
     private long address;
     private int length;
     private int sent;
@@ -50,7 +53,9 @@ public final class ReusableSendOp extends Op<Void> {
             throw new IllegalStateException("send " + this + " is still sending its last buffer");
         }
         this.buffer = buffer;
-        this.address = Buffers.address(buffer, buffer.readerIndex());
+        this.memory = Buffers.memory(buffer);
+        this.start = buffer.readerIndex();
+        this.address = Buffers.address(buffer, start);
         this.length = buffer.readableBytes();
         this.sent = 0;
     }
@@ -87,7 +92,10 @@ public final class ReusableSendOp extends Op<Void> {
 
     @Override
     public long attempt() {
-        return LibC.send(fd, MemorySegment.ofAddress(address + sent), length - sent, Linux.MSG_NOSIGNAL);
+        // The block itself when the bytes start at its beginning (a received or allocated buffer,
+        // sent whole): no segment object is made per send on the readiness path.
+        int from = start + sent;
+        return LibC.send(fd, from == 0 ? memory : memory.asSlice(from), length - sent, Linux.MSG_NOSIGNAL);
     }
 
     /** A short write: the send buffer is full. */
@@ -117,6 +125,7 @@ public final class ReusableSendOp extends Op<Void> {
         IoBuffer sending = buffer;
         if (sending != null) {
             buffer = null;
+            memory = null;
             Buffers.releaseAfterSend(sending);
             owner().sendEnded(length);
         }
