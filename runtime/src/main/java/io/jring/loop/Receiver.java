@@ -116,11 +116,7 @@ final class Receiver implements RecvStreamOp.Sink {
     /** A user's recv, in call order. */
     void admit(ReceiveOp<?> op) {
         if (push != null) {
-            op.cancelBecause(new IllegalStateException("recv on " + connection + " refused: onReceive is"
-                    + " pushing this connection's data to its handler; cancel its future first (the two"
-                    + " receive styles do not mix)"));
-            op.aborted();
-            op.finished();
+            refuseWhilePushing(op);
             return;
         }
         waiting.add(op);
@@ -221,6 +217,15 @@ final class Receiver implements RecvStreamOp.Sink {
     }
 
     // ---- push --------------------------------------------------------------------------------
+
+    /** A recv while onReceive is in force ends at once (kept out of {@link #admit}, which is hot). */
+    private void refuseWhilePushing(ReceiveOp<?> op) {
+        op.cancelBecause(new IllegalStateException("recv on " + connection + " refused: onReceive is"
+                + " pushing this connection's data to its handler; cancel its future first (the two"
+                + " receive styles do not mix)"));
+        op.aborted();
+        op.finished();
+    }
 
     /** Starts {@code onReceive}, unless another one is in force or recvs still wait. */
     void startPush(PushReceive next) {
@@ -369,10 +374,7 @@ final class Receiver implements RecvStreamOp.Sink {
         if (op == single) {
             single = null;
         } else if (op == readLoop) {
-            readLoop = null;
-            if (op.isCompletedExceptionally() && op.cancelCause() != PUSH_STOPPED && !closed && pendingEnd == NO_END) {
-                failPush(op.exceptionNow()); // e.g. the pool refused a block: nothing was read
-            }
+            readLoopEnded();
         } else if (op == stream) {
             stream = null;
             if (op.isCompletedExceptionally() && op.cancelCause() != INBOX_FULL && !closed && pendingEnd == NO_END) {
@@ -387,6 +389,14 @@ final class Receiver implements RecvStreamOp.Sink {
         kernel = Kernel.IDLE;
         serve();
         return true;
+    }
+
+    private void readLoopEnded() {
+        RecvLoopOp ended = readLoop;
+        readLoop = null;
+        if (ended.isCompletedExceptionally() && ended.cancelCause() != PUSH_STOPPED && !closed && pendingEnd == NO_END) {
+            failPush(ended.exceptionNow()); // e.g. the pool refused a block: nothing was read
+        }
     }
 
     /** A waiting recv's deadline passed, or the user cancelled it: it ends without the kernel. */

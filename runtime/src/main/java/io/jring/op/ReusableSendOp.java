@@ -32,6 +32,8 @@ public final class ReusableSendOp extends Op<Void> {
     private long address;
     private int length;
     private int sent;
+    /** Submitted before: the next load must {@link #reuse()} it. */
+    private boolean used;
 
     public ReusableSendOp(OpContext context, OpOwner owner, int fd, Consumer<Throwable> onError) {
         super(context, owner, fd, 0);
@@ -52,6 +54,10 @@ public final class ReusableSendOp extends Op<Void> {
         if (this.buffer != null) {
             throw new IllegalStateException("send " + this + " is still sending its last buffer");
         }
+        if (used) {
+            reuse(); // throws if the last send has not ended, or a close ended this op for good
+        }
+        used = true;
         this.buffer = buffer;
         this.memory = Buffers.memory(buffer);
         this.start = buffer.readerIndex();
