@@ -5,9 +5,11 @@ import java.util.function.Consumer;
 
 /**
  * {@link Connection#onReceive} and {@link Connection#sendAndForget} for connections that have no
- * futureless path of their own (a layer over a connection, such as TLS): built on
- * {@link Connection#recv()} and {@link Connection#send(IoBuffer)}, with the same contract but a
- * future per operation inside. The runtime's own connections override both.
+ * futureless path of their own (a layer over a connection, such as TLS), built on
+ * {@link Connection#recv()} and {@link Connection#send(IoBuffer)}, so a future per operation
+ * remains inside. Simpler than the runtime's own (which override both): a failed send closes the
+ * connection, so the push fails with the close's {@link ConnectionClosedException} rather than
+ * the send's errno, and mixing with {@code recv()} is not refused (the two would take turns).
  */
 final class PushFallback {
     private PushFallback() {}
