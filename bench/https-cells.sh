@@ -7,12 +7,12 @@
 # Then a JFR profile of the jring io_uring https server: share of execution samples whose top
 # frame is the JDK's crypto (sun.security.ssl, com.sun.crypto, sun.security.*, javax.crypto).
 #
-#   bench/https-cells.sh OUT_DIR [SECONDS] [ROUNDS]   (after a build: bench/target/classpath.txt)
+#   ./jring bench https OUT_DIR [SECONDS] [ROUNDS]   (builds first; or bench/https-cells.sh after a build)
 # Rounds interleave the servers, so a noisy neighbour hits them all; compare medians side by side.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:?OUT_DIR}"; SECS="${2:-5}"; ROUNDS="${3:-3}"
-JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
+JAVA="$("$ROOT/jring" java-home)/bin/java"   # the launcher finds a JDK 25+
 CP="$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")"
 mkdir -p "$OUT"; TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 PORT=18443

@@ -12,7 +12,9 @@ Environment: SBS_DUR (measured seconds per run, default 3), SBS_PORT (first port
 """
 import atexit, json, os, statistics, subprocess, sys, tempfile
 
-JAVA = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
+# The launcher finds a JDK 25+ the way every project script does.
+JAVA = os.path.join(subprocess.check_output([os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "jring"),
+                                             "java-home"], text=True).strip(), "bin", "java")
 FLAGS = ["-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1",
          "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"]
 TICK = os.sysconf("SC_CLK_TCK")
