@@ -66,8 +66,10 @@ cell() { # server cell-name wrk-args...
     | tee -a "$OUT/https.csv"
 }
 echo "round,server,cell,req_per_s,server_cpu_us_per_req,server_cpu_pct,wrk_cpu_pct,errors" > "$OUT/https.csv"
+SERVERS="jring-io_uring-tls jring-epoll-tls netty-epoll-tls"
+if command -v nginx >/dev/null; then SERVERS="$SERVERS nginx"; else echo "nginx is not installed: no nginx cells" >&2; fi
 for round in $(seq "$ROUNDS"); do
-  for s in jring-io_uring-tls jring-epoll-tls netty-epoll-tls nginx; do
+  for s in $SERVERS; do
     start "$s"
     taskset -c 0 wrk -t1 -c1 -d2s "https://127.0.0.1:$PORT/" >/dev/null   # warm-up (JIT, session setup)
     cell "$s" "c1" -c1

@@ -233,11 +233,24 @@ public final class Compare {
 
         Children.stopAll();
         phase("idle");
+
+        // The https cells (issue 15): their own servers and generator (wrk), after everything else.
+        String https = "";
+        if (options.httpsRounds() > 0) {
+            if (tools.wrk.isEmpty()) {
+                notes.add("wrk is not installed (apt-get install wrk): no https cells.");
+            } else {
+                progress.step("https    " + options.httpsRounds() + " rounds (bench/https-cells.sh)", httpsSeconds());
+                https = HttpsCells.run(benchDir, out.resolve("https"), HTTPS_CELL_SECONDS, options.httpsRounds());
+                progress.done();
+            }
+            phase("https");
+        }
         progress.finish("bench compare: done in " + Progress.duration(progress.elapsedSeconds()) + ", results in " + out);
         machine.finish();
         Results results = new Results(options, machine, runs, syscalls, wrkResults, idle, notes, unavailable,
                 progress.elapsedSeconds(), phases);
-        String report = Report.markdown(results);
+        String report = Report.markdown(results) + https;
         Files.writeString(out.resolve("report.md"), report);
         Report.writeCsv(results, out);
         Files.writeString(out.resolve("chart.svg"), Chart.svg(results));
@@ -320,6 +333,17 @@ public final class Compare {
         if (options.idleConnections() > 0) {
             total += 8 + specs.size() * idleStepSeconds();
         }
+        if (options.httpsRounds() > 0 && tools.wrk.isPresent()) {
+            total += httpsSeconds();
+        }
         return total;
+    }
+
+    /** Seconds wrk loads each https cell. */
+    private static final int HTTPS_CELL_SECONDS = 5;
+
+    /** Four servers a round, each started, warmed 2 s and loaded in two cells; then a profiled run. */
+    private double httpsSeconds() {
+        return options.httpsRounds() * 4 * (4 + 2 + 2 * HTTPS_CELL_SECONDS) + 15;
     }
 }

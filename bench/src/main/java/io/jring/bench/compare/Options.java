@@ -8,7 +8,7 @@ import java.util.List;
 /** The command line of {@code ./jring bench compare}. */
 record Options(double duration, double runWarmup, int rounds, List<Integer> connections, List<Workload> workloads,
                List<String> servers, double jitWarmup, double syscallSeconds, double wrkSeconds, int idleConnections,
-               boolean wrk, boolean syscalls, boolean quick, String generator, Path out) {
+               boolean wrk, boolean syscalls, boolean quick, String generator, int httpsRounds, Path out) {
 
     static final List<String> ALL_SERVERS = List.of("jring-io_uring", "jring-epoll", "netty-epoll", "netty-io_uring",
             "nio", "jring-vt", "jdk-vt", "nginx", "c-liburing", "c-epoll", "tomcat-jdk", "tomcat-jring");
@@ -35,6 +35,8 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
               --wrk-seconds S     wrk cross-check per http cell, 0 to skip (default 2; --quick 1, pipelined cells only)
               --generator G       uringgen (default: one io_uring, answers counted by length, a sample checked
                                   byte for byte) or loadgen (epoll, parses every answer; the old generator)
+              --https R           rounds of the https cells (jring + TLS, Netty SslHandler, nginx ssl, loaded by
+                                  wrk: bench/https-cells.sh) after the rest, 0 to skip (default 3; --quick 0)
               --out DIR           results directory (default bench/results/<timestamp>)
               --quick             a smoke check that finishes in under two minutes
             """.formatted(String.join(",", ALL_SERVERS));
@@ -57,6 +59,7 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
         int idle = quick ? 5_000 : 10_000;
         Path out = null;
         String generator = "uringgen";
+        int httpsRounds = quick ? 0 : 3;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--quick")) {
@@ -78,6 +81,7 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
                     case "--workloads" -> workloads = split(v).stream().map(Workload::parse).toList();
                     case "--servers" -> servers = servers(v);
                     case "--idle" -> idle = Integer.parseInt(v);
+                    case "--https" -> httpsRounds = Integer.parseInt(v);
                     case "--jit-warmup" -> jit = Double.parseDouble(v);
                     case "--syscall-seconds" -> sys = Double.parseDouble(v);
                     case "--wrk-seconds" -> wrkSeconds = Double.parseDouble(v);
@@ -99,7 +103,7 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
             throw new UsageException("--idle " + idle + " is above 15000; the open-file limit will not hold it");
         }
         return new Options(duration, warmup, rounds, connections, workloads, servers, jit, sys, wrkSeconds, idle,
-                wrkSeconds > 0, sys > 0, quick, generator, out != null ? out : defaultOut);
+                wrkSeconds > 0, sys > 0, quick, generator, Math.max(0, httpsRounds), out != null ? out : defaultOut);
     }
 
     private static double positive(String option, double value) {

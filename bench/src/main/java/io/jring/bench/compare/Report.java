@@ -88,7 +88,8 @@ final class Report {
                         x.failure() == null ? "" : oneLine(x.failure())));
             }
             md.append(table(List.of("server", "RSS Δ/conn", "live heap Δ/conn", "total/conn", "open", "note"), rows));
-            md.append("\nJava servers run with `-Xms128m -Xmx128m -XX:+AlwaysPreTouch`, so their RSS grows only with native")
+            md.append("\nJava servers run with `-Xms128m -Xmx128m -XX:+AlwaysPreTouch` (512m for those with a thread per")
+                    .append(" connection: the virtual-thread and Tomcat servers), so their RSS grows only with native")
                     .append(" memory; their Java objects are the live heap after a full GC (`System.gc()`, then the heap's used bytes).")
                     .append(" A JVM's RSS also moves by a few MiB on its own (JIT compiler arenas, malloc trimming): at ")
                     .append(String.format(Locale.ROOT, "%,d", n)).append(" connections that is ±")

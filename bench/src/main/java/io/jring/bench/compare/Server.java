@@ -14,9 +14,12 @@ import java.util.List;
  * and http on another (or just the one workload it implements), stopped at the end.
  */
 final class Server {
-    /** JVM flags of every Java server: the same heap, the same GC, heap pages touched up front. */
+    /**
+     * JVM flags of every Java server: the same GC, heap pages touched up front; the heap is
+     * {@link Spec#heapMegabytes()}.
+     */
     static final List<String> JVM_FLAGS = List.of(
-            "-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
+            "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
             "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
             "-Dio.netty.leakDetection.level=disabled",
             "-Djava.util.logging.SimpleFormatter.format=%4$s %3$s: %5$s%6$s%n");
@@ -52,6 +55,15 @@ final class Server {
 
         boolean serves(Options.Workload w) {
             return w.http() ? http : echo;
+        }
+
+        /**
+         * 128 MiB for an event-loop server; 512 MiB for one that holds a thread per connection (a
+         * virtual thread's stack, or Tomcat's per-connection state, is ~20 KiB of heap: 10,000 idle
+         * connections would not fit in 128 MiB).
+         */
+        int heapMegabytes() {
+            return name.endsWith("-vt") || name.startsWith("tomcat-") ? 512 : 128;
         }
     }
 
@@ -95,6 +107,8 @@ final class Server {
                 // A JVM starts in ~2 s of CPU; five of them on one CPU take five times that. They
                 // start on every CPU, sized for one (ActiveProcessorCount), and are pinned once up.
                 cmd.add(env.java());
+                cmd.add("-Xms" + spec.heapMegabytes() + "m");
+                cmd.add("-Xmx" + spec.heapMegabytes() + "m");
                 cmd.addAll(JVM_FLAGS);
                 if (env.tools().pinned()) {
                     cmd.add("-XX:ActiveProcessorCount=1");
