@@ -74,7 +74,7 @@ final class HttpsCells {
                     String.format(Locale.ROOT, "%.0f%%", wrkCpu.median()),
                     wrkCpu.max() >= 90 ? "wrk-bound" : "server", errors ? "errors: see https.csv" : ""));
         }
-        StringBuilder md = new StringBuilder("## https (wrk)\n\n");
+        StringBuilder md = new StringBuilder("\n## https (wrk)\n\n");
         md.append("TLS 1.3 over the http workload: jring with `Tls.server` on both backends, Netty epoll with its")
                 .append(" `SslHandler` over the same JDK engine, nginx with ssl (OpenSSL). The generator is **wrk**")
                 .append(" (one thread, on the generator's CPU): uringgen speaks no TLS. `c1` is one request at a time,")
