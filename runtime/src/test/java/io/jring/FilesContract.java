@@ -290,22 +290,46 @@ public abstract class FilesContract extends RuntimeTestBase {
         byte[] content = new byte[4 << 20];
         new Random(3).nextBytes(content);
         AsyncFile file = Await.get(runtime.openFile(tempFile(content)));
-        // A burst of reads first, then cancels from the last one back: the last ones are still
-        // queued behind the first (the ring's, or the blocking pool's bounded queue) whatever
-        // the machine's speed, so cancels meet reads in every state, not yet started to done.
+        // The loop is held in an accept handler while the reads are issued, so they are still queued
+        // on it, not yet started, whatever the machine's speed: every other one is cancelled then.
+        // Once the loop goes on, the rest are cancelled from the last back, racing reads that run
+        // or have finished, so cancels meet reads in every state.
         int count = 200;
         List<IoBuffer> buffers = new ArrayList<>();
         List<CompletableFuture<Integer>> reads = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            IoBuffer into = file.allocate();
-            buffers.add(into);
-            reads.add(file.read((i * 65_537L) % content.length, into, Duration.ofSeconds(30)));
-        }
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        listener.onAccept(conn -> {
+            held.countDown();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            conn.close();
+        });
+        PeerSocket holder = closeLater(PeerSocket.connect(listener.localAddress()));
+        assertTrue(held.await(30, java.util.concurrent.TimeUnit.SECONDS), "the accept handler holds the loop");
         int cancelled = 0;
-        for (int i = count - 1; i >= 0; i--) {
-            if (reads.get(i).cancel(true)) {
+        try {
+            for (int i = 0; i < count; i++) {
+                IoBuffer into = file.allocate();
+                buffers.add(into);
+                reads.add(file.read((i * 65_537L) % content.length, into, Duration.ofSeconds(30)));
+            }
+            for (int i = count - 1; i >= 0; i -= 2) {
+                assertTrue(reads.get(i).cancel(true), "a read still queued on the held loop cancels");
                 cancelled++;
                 buffers.get(i).release(); // allowed at once: the block goes back when the read has ended
+            }
+        } finally {
+            release.countDown();
+        }
+        for (int i = count - 2; i >= 0; i -= 2) {
+            if (reads.get(i).cancel(true)) {
+                cancelled++;
+                buffers.get(i).release();
             }
         }
         for (int i = 0; i < count; i++) {
@@ -317,7 +341,9 @@ public abstract class FilesContract extends RuntimeTestBase {
                 buffers.get(i).release();
             }
         }
-        assertTrue(cancelled > 0, "at least one of " + count + " reads cancelled before it completed");
+        assertTrue(cancelled >= count / 2, cancelled + " of " + count + " reads cancelled");
+        holder.close();
+        Await.get(listener.close());
         // The file still works, and nothing was lost or leaked.
         IoBuffer again = Await.get(file.read(10, 10));
         assertArrayEquals(java.util.Arrays.copyOfRange(content, 10, 20), again.toByteArray());
