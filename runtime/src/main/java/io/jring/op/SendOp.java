@@ -56,22 +56,34 @@ public final class SendOp extends Op<Void> {
      */
     public SendOp(OpContext context, OpOwner owner, int fd, MemorySegment segment, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
+        this.buffer = null;
+        this.copyBlock = copyBlockFor(context, segment);
+        this.keepAlive = copyOf(context, segment, copyBlock);
+        this.address = keepAlive.address();
+        this.length = (int) segment.byteSize();
+    }
+
+    /**
+     * The pooled block a copy of {@code segment} goes into, or -1 when it is larger than a block
+     * (then {@link #copyOf} allocates). Refuses a segment over 2 GiB - 1 before taking anything.
+     */
+    static int copyBlockFor(OpContext context, MemorySegment segment) {
         long size = segment.byteSize();
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("send takes at most " + Integer.MAX_VALUE + " bytes per call, got "
                     + size + ": send the segment in slices");
         }
-        this.buffer = null;
-        if (size <= context.pool().blockSize()) {
-            this.copyBlock = context.pool().acquireBlock();
-            this.keepAlive = context.pool().block(copyBlock);
-            MemorySegment.copy(segment, 0, keepAlive, 0, size);
-        } else {
-            this.copyBlock = -1;
-            this.keepAlive = Arena.ofAuto().allocate(size, 8).copyFrom(segment);
+        return size <= context.pool().blockSize() ? context.pool().acquireBlock() : -1;
+    }
+
+    /** A copy of {@code segment} in memory the runtime owns: {@code copyBlock}, or its own allocation. */
+    static MemorySegment copyOf(OpContext context, MemorySegment segment, int copyBlock) {
+        if (copyBlock < 0) {
+            return Arena.ofAuto().allocate(segment.byteSize(), 8).copyFrom(segment);
         }
-        this.address = keepAlive.address();
-        this.length = (int) size;
+        MemorySegment block = context.pool().block(copyBlock);
+        MemorySegment.copy(segment, 0, block, 0, segment.byteSize());
+        return block;
     }
 
     /**

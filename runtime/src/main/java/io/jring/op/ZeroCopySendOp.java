@@ -14,7 +14,6 @@ import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import io.jring.buffer.Buffers;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -84,22 +83,11 @@ public final class ZeroCopySendOp extends Op<Void> {
      */
     public ZeroCopySendOp(OpContext context, OpOwner owner, int fd, MemorySegment segment, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
-        long size = segment.byteSize();
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("send takes at most " + Integer.MAX_VALUE + " bytes per call, got "
-                    + size + ": send the segment in slices");
-        }
         this.buffer = null;
-        if (size <= context.pool().blockSize()) {
-            this.copyBlock = context.pool().acquireBlock();
-            this.keepAlive = context.pool().block(copyBlock);
-            MemorySegment.copy(segment, 0, keepAlive, 0, size);
-        } else {
-            this.copyBlock = -1;
-            this.keepAlive = Arena.ofAuto().allocate(size, 8).copyFrom(segment);
-        }
+        this.copyBlock = SendOp.copyBlockFor(context, segment);
+        this.keepAlive = SendOp.copyOf(context, segment, copyBlock);
         this.address = keepAlive.address();
-        this.length = (int) size;
+        this.length = (int) segment.byteSize();
     }
 
     @Override
