@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -187,22 +188,73 @@ public class FileReadBenchmark {
     }
 
     /**
-     * jring's AsyncFile: {@code depth} lanes, each with its own pooled buffer (the runtime's block
-     * size is the read size), each lane starting its next read from the previous one's completion
-     * on the loop thread.
+     * The async readers' shared driver: {@code depth} lanes, each starting its next read from the
+     * previous one's completion (on whatever thread completes it) until {@value #BATCH} reads have
+     * started; the batch ends when all of them have finished. Subclasses only issue one read.
      */
-    static final class JringReader implements Reader {
+    abstract static class LanedReader implements Reader {
+        private final int depth;
+        private final AtomicInteger started = new AtomicInteger();
+        private final AtomicInteger finished = new AtomicInteger();
+        private final AtomicInteger cursor = new AtomicInteger();
+        private final AtomicLong bytes = new AtomicLong();
+        private volatile CompletableFuture<Long> done;
+        private volatile long[] positions;
+
+        LanedReader(int depth) {
+            this.depth = depth;
+        }
+
+        /** Starts lane {@code lane}'s read at {@code position}; it ends in {@link #readDone} or {@link #readFailed}. */
+        abstract void startRead(int lane, long position);
+
+        @Override
+        public final long batch(long[] positions) throws Exception {
+            this.positions = positions;
+            started.set(0);
+            finished.set(0);
+            bytes.set(0);
+            CompletableFuture<Long> future = new CompletableFuture<>();
+            done = future;
+            for (int lane = 0; lane < depth; lane++) {
+                next(lane);
+            }
+            return future.get(60, TimeUnit.SECONDS);
+        }
+
+        private void next(int lane) {
+            if (started.getAndIncrement() >= BATCH) {
+                return;
+            }
+            long[] at = positions;
+            startRead(lane, at[cursor.getAndIncrement() & (at.length - 1)]);
+        }
+
+        final void readDone(int lane, int count) {
+            bytes.addAndGet(count);
+            if (finished.incrementAndGet() == BATCH) {
+                done.complete(bytes.get());
+            } else {
+                next(lane);
+            }
+        }
+
+        final void readFailed(Throwable error) {
+            done.completeExceptionally(error);
+        }
+    }
+
+    /**
+     * jring's AsyncFile: each lane has its own pooled buffer (the runtime's block size is the read
+     * size) and its own completion callback, so a read allocates no lambda of the benchmark's.
+     */
+    static final class JringReader extends LanedReader {
         private final IoRuntime runtime;
         private final AsyncFile file;
         private final List<Lane> lanes = new ArrayList<>();
-        private final AtomicInteger started = new AtomicInteger();
-        private final AtomicInteger finished = new AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
-        private volatile CompletableFuture<Long> done;
-        private final AtomicInteger cursor = new AtomicInteger();
-        private volatile long[] positions;
 
         JringReader(Backend backend, Path path, int size, int depth) throws Exception {
+            super(depth);
             runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend)
                     .withBuffers(size, Math.max(32, depth * 2), 16));
             if (runtime.backend() != backend) {
@@ -210,22 +262,15 @@ public class FileReadBenchmark {
             }
             file = runtime.openFile(path).get(10, TimeUnit.SECONDS);
             for (int i = 0; i < depth; i++) {
-                lanes.add(new Lane(file.allocate()));
+                lanes.add(new Lane(i, file.allocate()));
             }
         }
 
         @Override
-        public long batch(long[] positions) throws Exception {
-            this.positions = positions;
-            started.set(0);
-            finished.set(0);
-            bytes.set(0);
-            CompletableFuture<Long> future = new CompletableFuture<>();
-            done = future;
-            for (Lane lane : lanes) {
-                lane.start();
-            }
-            return future.get(60, TimeUnit.SECONDS);
+        void startRead(int lane, long position) {
+            Lane l = lanes.get(lane);
+            l.buffer.clear();
+            file.read(position, l.buffer).whenComplete(l);
         }
 
         @Override
@@ -237,105 +282,60 @@ public class FileReadBenchmark {
             runtime.close();
         }
 
-        final class Lane implements BiConsumer<Integer, Throwable> {
+        private final class Lane implements BiConsumer<Integer, Throwable> {
+            final int index;
             final IoBuffer buffer;
 
-            Lane(IoBuffer buffer) {
+            Lane(int index, IoBuffer buffer) {
+                this.index = index;
                 this.buffer = buffer;
-            }
-
-            void start() {
-                if (started.getAndIncrement() >= BATCH) {
-                    return;
-                }
-                buffer.clear();
-                long[] at = positions;
-                file.read(at[cursor.getAndIncrement() & (at.length - 1)], buffer).whenComplete(this);
             }
 
             @Override
             public void accept(Integer count, Throwable error) {
                 if (error != null) {
-                    done.completeExceptionally(error);
-                    return;
-                }
-                bytes.addAndGet(count);
-                if (finished.incrementAndGet() == BATCH) {
-                    done.complete(bytes.get());
+                    readFailed(error);
                 } else {
-                    start();
+                    readDone(index, count);
                 }
             }
         }
     }
 
-    /** The JDK's AsynchronousFileChannel (its default pool), {@code depth} lanes as above. */
-    static final class AsyncChannelReader implements Reader {
+    /** The JDK's AsynchronousFileChannel (its default pool), one direct buffer per lane. */
+    static final class AsyncChannelReader extends LanedReader {
         private final AsynchronousFileChannel channel;
-        private final List<Lane> lanes = new ArrayList<>();
-        private final AtomicInteger started = new AtomicInteger();
-        private final AtomicInteger finished = new AtomicInteger();
-        private final AtomicInteger cursor = new AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
-        private volatile CompletableFuture<Long> done;
-        private volatile long[] positions;
+        private final List<ByteBuffer> buffers = new ArrayList<>();
+        private final CompletionHandler<Integer, Integer> handler = new CompletionHandler<>() {
+            @Override
+            public void completed(Integer count, Integer lane) {
+                readDone(lane, count);
+            }
+
+            @Override
+            public void failed(Throwable error, Integer lane) {
+                readFailed(error);
+            }
+        };
 
         AsyncChannelReader(Path path, int size, int depth) throws IOException {
+            super(depth);
             channel = AsynchronousFileChannel.open(path, StandardOpenOption.READ);
             for (int i = 0; i < depth; i++) {
-                lanes.add(new Lane(ByteBuffer.allocateDirect(size)));
+                buffers.add(ByteBuffer.allocateDirect(size));
             }
         }
 
         @Override
-        public long batch(long[] positions) throws Exception {
-            this.positions = positions;
-            started.set(0);
-            finished.set(0);
-            bytes.set(0);
-            CompletableFuture<Long> future = new CompletableFuture<>();
-            done = future;
-            for (Lane lane : lanes) {
-                lane.start();
-            }
-            return future.get(60, TimeUnit.SECONDS);
+        void startRead(int lane, long position) {
+            ByteBuffer buffer = buffers.get(lane);
+            buffer.clear();
+            channel.read(buffer, position, lane, handler);
         }
 
         @Override
         public void close() throws IOException {
             channel.close();
-        }
-
-        final class Lane implements CompletionHandler<Integer, Void> {
-            final ByteBuffer buffer;
-
-            Lane(ByteBuffer buffer) {
-                this.buffer = buffer;
-            }
-
-            void start() {
-                if (started.getAndIncrement() >= BATCH) {
-                    return;
-                }
-                buffer.clear();
-                long[] at = positions;
-                channel.read(buffer, at[cursor.getAndIncrement() & (at.length - 1)], null, this);
-            }
-
-            @Override
-            public void completed(Integer count, Void unused) {
-                bytes.addAndGet(count);
-                if (finished.incrementAndGet() == BATCH) {
-                    done.complete(bytes.get());
-                } else {
-                    start();
-                }
-            }
-
-            @Override
-            public void failed(Throwable error, Void unused) {
-                done.completeExceptionally(error);
-            }
         }
     }
 }
