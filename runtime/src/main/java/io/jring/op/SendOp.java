@@ -20,8 +20,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Always {@code IORING_OP_SEND} with the plain address, even for a block of the registered
  * slab: a TCP send copies the bytes into the socket whatever the opcode, so a registered buffer
  * saves no page pinning here, while {@code WRITE_FIXED} went through the file write path
- * (a bvec import, {@code sock_write_iter}, and an fsnotify on every completion), about 0.4 µs
- * of kernel time per send more than SEND in the echo profile (bench/README, "Where the CPU goes").
+ * (a bvec import, {@code sock_write_iter}, and an fsnotify on every completion), about 0.35 µs
+ * of kernel time per send more than SEND in the echo profile (README, "echo N=1000 in the kernel").
  */
 public final class SendOp extends Op<Void> {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
