@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -165,6 +166,88 @@ public abstract class PushContract extends RuntimeTestBase {
         assertFalse(again.isDone());
         Await.get(connection.close());
         assertBuffersBackTo(runtime, baseline);
+    }
+
+    /**
+     * One loop serves three connections: a talker whose pushed buffers are relayed with
+     * futureless sends to a reader and to a peer that does not read. The non-reader's sends back
+     * up (relayed only while it is writable, dropped and counted otherwise) while the reader gets
+     * every byte in order and a plain recv/send round trip on it still answers; once the
+     * non-reader reads, it gets exactly the chunks that were relayed to it, in order.
+     */
+    @Test
+    void oneNonReadingPeerBacksUpWhileTheOthersOnItsLoopAreServed() throws Exception {
+        IoRuntime runtime = open(1); // one loop: every connection below shares it
+        int baseline = idleBaseline(runtime);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        PeerSocket talkerPeer = closeLater(connectPeer(listener.localAddress()));
+        Connection talker = Await.get(accept(listener));
+        PeerSocket readerPeer = closeLater(connectPeer(listener.localAddress()));
+        Connection reader = Await.get(accept(listener));
+        PeerSocket idlePeer = closeLater(connectPeer(listener.localAddress(), 16 * 1024));
+        Connection idle = Await.get(accept(listener));
+
+        ByteArrayOutputStream relayedToIdle = new ByteArrayOutputStream(); // loop thread only
+        AtomicLong droppedForIdle = new AtomicLong();
+        AtomicLong largestIdleQueue = new AtomicLong();
+        CompletableFuture<Void> pushing = talker.onReceive(buffer -> {
+            byte[] chunk = buffer.toByteArray();
+            if (idle.isWritable()) {
+                relayedToIdle.writeBytes(chunk);
+                idle.sendAndForget(idle.allocate().write(chunk));
+                largestIdleQueue.accumulateAndGet(idle.queuedSendBytes(), Math::max);
+            } else {
+                droppedForIdle.addAndGet(chunk.length);
+            }
+            reader.sendAndForget(buffer); // the reader reads: it gets everything
+        });
+        echoWithFutures(reader);
+
+        byte[] talk = Payloads.random(7, 12 * 1024 * 1024); // more than the non-reader's socket buffers hold
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                for (int at = 0; at < talk.length; at += 32 * 1024) {
+                    talkerPeer.write(java.util.Arrays.copyOfRange(talk, at, Math.min(talk.length, at + 32 * 1024)));
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertArrayEquals(talk, readerPeer.readExactly(talk.length), "the reader got every byte, in order");
+        writer.join(30_000);
+        assertTrue(droppedForIdle.get() > 0, "the non-reader backed up: nothing was ever dropped for it");
+        long bound = idle.writeBufferHighWaterMark() + 64 * 1024L; // the mark, plus the one chunk that crossed it
+        assertTrue(largestIdleQueue.get() <= bound, "queued for the non-reader: " + largestIdleQueue.get() + " > " + bound);
+
+        readerPeer.write("still there?"); // the future path on the same loop still answers
+        assertEquals("still there?", readerPeer.readString(12));
+
+        talkerPeer.socket.shutdownOutput();
+        Await.get(pushing); // the talker's end of stream ends its push normally
+        byte[] expected = onLoop(idle, relayedToIdle::toByteArray);
+        assertEquals(talk.length, expected.length + droppedForIdle.get(), "every chunk relayed to the non-reader or dropped");
+        assertArrayEquals(expected, idlePeer.readExactly(expected.length), "the non-reader got what was relayed, in order");
+        Await.until(() -> idle.queuedSendBytes() == 0 && reader.queuedSendBytes() == 0, 10_000,
+                () -> idle.queuedSendBytes() + " and " + reader.queuedSendBytes() + " bytes still queued");
+        Await.get(idle.close());
+        Await.get(reader.close());
+        Await.get(talker.close());
+        Await.get(listener.close());
+        assertBuffersBackTo(runtime, baseline);
+    }
+
+    /** Echoes on {@code connection} with recv and send, the future path, until it ends. */
+    private static void echoWithFutures(Connection connection) {
+        connection.recv().whenComplete((buffer, error) -> {
+            if (error != null || buffer.isEndOfStream()) {
+                return;
+            }
+            connection.send(buffer).whenComplete((ok, sendError) -> {
+                if (sendError == null) {
+                    echoWithFutures(connection);
+                }
+            });
+        });
     }
 
     @Test
