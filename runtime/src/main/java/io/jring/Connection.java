@@ -89,6 +89,55 @@ public interface Connection {
     CompletableFuture<Integer> recv(IoBuffer into, Duration timeout);
 
     /**
+     * Pushes every received buffer to {@code handler}, on the loop thread, with no future per
+     * buffer: the push-style form of {@link #recv()} for code that reacts to data as it comes.
+     * The handler owns each buffer it gets: it must {@link IoBuffer#release() release} it or
+     * send it (for instance with {@link #sendAndForget}). It must not block; if it throws, the
+     * returned future fails with what it threw and this connection closes (the buffer is
+     * released if the handler still owned it); the loop and its other connections go on.
+     * {@snippet file="io/jring/snippets/ApiSnippets.java" region="push-echo"}
+     *
+     * <p>On io_uring it rides the connection's multishot recv (6.0+), one recv re-armed per
+     * arrival where there is none; on epoll the reactor reads each readiness edge until the
+     * socket is drained. Data already received for {@link #recv()} calls goes first.
+     *
+     * <p>One receive style at a time: while this is in force {@link #recv()} and
+     * {@link #recv(IoBuffer)} fail with {@link IllegalStateException}, and this fails the same way
+     * while receives are still waiting or another {@code onReceive} is in force. Cancelling the
+     * returned future ({@code cancel(true)}) stops the push; data that arrives afterwards waits for
+     * the next receive, nothing is lost.
+     *
+     * @param handler called with each received buffer (yours), on the loop thread, in order
+     * @return completes at end of stream (the peer shut down its output); fails with
+     *     {@link NativeIoException} naming {@code recv} and the errno (ECONNRESET on a reset),
+     *     or {@code send} when a {@link #sendAndForget} failed, with
+     *     {@link ConnectionClosedException} when the connection closes first, or with what the
+     *     handler threw
+     */
+    default CompletableFuture<Void> onReceive(java.util.function.Consumer<IoBuffer> handler) {
+        return PushFallback.onReceive(this, handler);
+    }
+
+    /**
+     * Sends the buffer's readable bytes as {@link #send(IoBuffer)} does, in order with the other
+     * sends and counted in {@link #queuedSendBytes()} like them (stop while the connection is not
+     * {@link #isWritable() writable}), but returns no future, so it allocates nothing per send.
+     * Takes ownership: the buffer is released when the send ends, however it ends.
+     *
+     * <p>Its errors have no future to go to: a send that fails (EPIPE, ECONNRESET...) fails the
+     * connection's {@link #onReceive} future, if one is in force, with a {@link NativeIoException}
+     * naming {@code send} and the errno, and then closes the connection (sends queued after it are
+     * dropped, their buffers released). After a close it drops the buffer (released) silently.
+     *
+     * @param buffer what to send (taken)
+     * @throws IllegalStateException    the caller does not own {@code buffer}
+     * @throws IllegalArgumentException {@code buffer} belongs to another runtime
+     */
+    default void sendAndForget(IoBuffer buffer) {
+        PushFallback.sendAndForget(this, buffer);
+    }
+
+    /**
      * Sends the buffer's readable bytes, completing once all are written (short writes are
      * continued). Takes ownership: the buffer is released when the send ends, however it ends.
      *

@@ -80,6 +80,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("push receive and futureless send")
+    class Push extends PushContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("files: AsyncFile and sendFile")
     class Files extends FilesContract {
         @Override

@@ -35,6 +35,18 @@ abstract class SnippetsContract extends RuntimeTestBase {
     }
 
     @Test
+    void thePushEchoEchoesAndClosesAtTheEnd() throws Exception {
+        IoRuntime runtime = open(1);
+        Pair pair = accepted(runtime);
+        ApiSnippets.pushEcho(pair.connection());
+        byte[] payload = Payloads.random(3, 50_000);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(payload, pair.peer().echo(payload));
+        pair.peer().socket.shutdownOutput();
+        Await.until(() -> !pair.connection().isOpen(), 10_000, () -> "the push echo did not close at end of stream");
+        assertEquals(0, pair.peer().readToEnd().length);
+    }
+
+    @Test
     void theAllocateExampleSendsItsBufferAndGivesItUp() throws Exception {
         IoRuntime runtime = open(1);
         Pair pair = accepted(runtime);

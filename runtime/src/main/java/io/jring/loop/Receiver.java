@@ -1,9 +1,13 @@
 package io.jring.loop;
 
+import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
+import io.jring.NativeIoException;
 import io.jring.bindings.Errno;
+import io.jring.buffer.Buffers;
 import io.jring.op.Op;
 import io.jring.op.ReceiveOp;
+import io.jring.op.RecvLoopOp;
 import io.jring.op.RecvStreamOp;
 import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
@@ -46,6 +50,14 @@ import java.util.concurrent.CancellationException;
  *       released, and what is in the kernel is cancelled; the descriptor stays open until
  *       {@link #busy()} turns false.
  * </ol>
+ *
+ * <p><b>Push</b> ({@code onReceive}, {@link #push}): instead of recvs, one handler takes every
+ * buffer, with no future per buffer. The inbox goes to it first, then the stream (STREAMING) or,
+ * where there is none, a {@link RecvLoopOp} (LOOPING: epoll's read loop, or io_uring's recv
+ * re-armed per arrival) feeds it. Recvs are refused while it lasts, and it is refused while
+ * recvs wait. It ends at the stream's end (its future completes, or fails with the errno), on a
+ * close, when the handler throws (the connection closes), or when its future is cancelled: the
+ * stream then stays armed for a later receive, a read loop is cancelled; nothing is lost.
  */
 final class Receiver implements RecvStreamOp.Sink {
     /** Buffers the inbox may hold before the stream is paused: enough for a burst, bounded per connection. */
@@ -59,7 +71,15 @@ final class Receiver implements RecvStreamOp.Sink {
         }
     };
 
-    private enum Kernel { IDLE, SINGLE, STREAMING, PAUSED }
+    /** Why a read loop is cancelled when its push is; nobody sees it either. */
+    private static final CancellationException PUSH_STOPPED = new CancellationException("onReceive stopped") {
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    };
+
+    private enum Kernel { IDLE, SINGLE, STREAMING, PAUSED, LOOPING }
 
     private final EventLoop loop;
     private final TcpConnection connection;
@@ -76,6 +96,10 @@ final class Receiver implements RecvStreamOp.Sink {
     /** The stream found no provided buffer: the next recv goes SINGLE with a block of its own. */
     private boolean singleShotNext;
     private boolean closed;
+    /** LOOPING: the read loop feeding {@link #push}. */
+    private RecvLoopOp readLoop;
+    /** The onReceive in force, or null while recvs are served. */
+    private PushReceive push;
     /**
      * {@link #hand} or {@link #deliverEnd} is completing a recv. Completing runs user stages even
      * when it fails (CompletableFuture helps finish a cancel another thread just made); their
@@ -91,6 +115,10 @@ final class Receiver implements RecvStreamOp.Sink {
 
     /** A user's recv, in call order. */
     void admit(ReceiveOp<?> op) {
+        if (push != null) {
+            refuseWhilePushing(op);
+            return;
+        }
         waiting.add(op);
         loop.watchDeadline(op);
         serve();
@@ -103,6 +131,10 @@ final class Receiver implements RecvStreamOp.Sink {
 
     /** Serves the waiting line's head, again and again, until it is empty or must wait for the kernel. */
     private void serve() {
+        if (push != null) {
+            servePush();
+            return;
+        }
         while (!waiting.isEmpty() && kernel != Kernel.SINGLE && !closed && !handing) {
             ReceiveOp<?> head = waiting.peek();
             if (head.isDone()) { // cancelled by the user while it waited
@@ -112,7 +144,7 @@ final class Receiver implements RecvStreamOp.Sink {
                 hand(head);
             } else if (pendingEnd != NO_END) {
                 deliverEnd(head);
-            } else if (kernel == Kernel.STREAMING || kernel == Kernel.PAUSED) {
+            } else if (kernel == Kernel.STREAMING || kernel == Kernel.PAUSED || kernel == Kernel.LOOPING) {
                 return; // the next arrival, or the stream's end, is the head's
             } else if (mayStream(head)) {
                 stream = new RecvStreamOp(loop, connection, fd, this);
@@ -184,6 +216,119 @@ final class Receiver implements RecvStreamOp.Sink {
         loop.unwatchDeadline(head);
     }
 
+    // ---- push --------------------------------------------------------------------------------
+
+    /** A recv while onReceive is in force ends at once (kept out of {@link #admit}, which is hot). */
+    private void refuseWhilePushing(ReceiveOp<?> op) {
+        op.cancelBecause(new IllegalStateException("recv on " + connection + " refused: onReceive is"
+                + " pushing this connection's data to its handler; cancel its future first (the two"
+                + " receive styles do not mix)"));
+        op.aborted();
+        op.finished();
+    }
+
+    /** Starts {@code onReceive}, unless another one is in force or recvs still wait. */
+    void startPush(PushReceive next) {
+        if (closed) {
+            next.fail(new ConnectionClosedException("connection is closed"));
+        } else if (push != null) {
+            next.fail(new IllegalStateException("onReceive on " + connection + " refused: another onReceive"
+                    + " is in force; cancel its future first"));
+        } else if (!waiting.isEmpty() || kernel == Kernel.SINGLE) {
+            next.fail(new IllegalStateException("onReceive on " + connection + " refused: recv calls are"
+                    + " still waiting; start it once they have completed (the two receive styles do not mix)"));
+        } else if (!next.isDone()) { // not cancelled on its way here
+            push = next;
+            servePush();
+        }
+    }
+
+    /** The push's future was cancelled: recvs may come again; a read loop stops (the stream stays). */
+    void stopPush(PushReceive stopped) {
+        if (push != stopped) {
+            return;
+        }
+        push = null;
+        if (kernel == Kernel.LOOPING) {
+            readLoop.cancelBecause(PUSH_STOPPED);
+            loop.driver().cancel(readLoop);
+        }
+        serve();
+    }
+
+    /** Fails the push in force, if any, with {@code cause} (a send without a future failed). */
+    void failPush(Throwable cause) {
+        PushReceive failed = push;
+        if (failed != null) {
+            push = null;
+            failed.fail(cause);
+        }
+    }
+
+    /** Hands the inbox to the push, delivers the end once it is empty, else keeps data coming. */
+    private void servePush() {
+        while (push != null && !closed && !handing) {
+            IoBuffer buffer = inbox.poll();
+            if (buffer != null) {
+                pushOne(push, buffer);
+            } else if (pendingEnd != NO_END) {
+                long end = pendingEnd;
+                pendingEnd = NO_END;
+                PushReceive ended = push;
+                push = null;
+                if (end == 0) {
+                    ended.succeed();
+                } else {
+                    ended.fail(new NativeIoException("recv", (int) -end));
+                }
+            } else {
+                if (kernel == Kernel.IDLE) {
+                    arm();
+                }
+                return;
+            }
+        }
+    }
+
+    private void arm() {
+        if (!singleShotNext && loop.multishotRecv()) {
+            stream = new RecvStreamOp(loop, connection, fd, this);
+            kernel = Kernel.STREAMING;
+            loop.submit(stream);
+        } else {
+            singleShotNext = false;
+            readLoop = new RecvLoopOp(loop, connection, fd, this);
+            kernel = Kernel.LOOPING;
+            loop.submit(readLoop);
+        }
+    }
+
+    /**
+     * Runs the handler on one buffer, which it owns from here. A handler that throws ends this
+     * push with what it threw and closes the connection, and the loop goes on; a buffer it
+     * neither released nor sent is released for it.
+     */
+    private void pushOne(PushReceive to, IoBuffer buffer) {
+        handing = true;
+        try {
+            to.handler.accept(buffer);
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError fatal) {
+                throw fatal;
+            }
+            if (Buffers.isOwned(buffer)) {
+                buffer.release();
+            }
+            if (push == to) {
+                push = null;
+            }
+            to.fail(e);
+            connection.close();
+        } finally {
+            handing = false;
+        }
+    }
+
     /** Data a cancelled single-shot recv received: it was first in line, so it goes first. */
     void keep(IoBuffer data) {
         if (closed) {
@@ -228,6 +373,8 @@ final class Receiver implements RecvStreamOp.Sink {
     boolean opFinished(Op<?> op) {
         if (op == single) {
             single = null;
+        } else if (op == readLoop) {
+            readLoopEnded();
         } else if (op == stream) {
             stream = null;
             if (op.isCompletedExceptionally() && op.cancelCause() != INBOX_FULL && !closed && pendingEnd == NO_END) {
@@ -244,6 +391,14 @@ final class Receiver implements RecvStreamOp.Sink {
         return true;
     }
 
+    private void readLoopEnded() {
+        RecvLoopOp ended = readLoop;
+        readLoop = null;
+        if (ended.isCompletedExceptionally() && ended.cancelCause() != PUSH_STOPPED && !closed && pendingEnd == NO_END) {
+            failPush(ended.exceptionNow()); // e.g. the pool refused a block: nothing was read
+        }
+    }
+
     /** A waiting recv's deadline passed, or the user cancelled it: it ends without the kernel. */
     void endWaiting(Op<?> op) {
         if (waiting.remove(op)) {
@@ -254,6 +409,7 @@ final class Receiver implements RecvStreamOp.Sink {
     /** Ends every waiting recv, frees the inbox and cancels what is in the kernel. */
     void close() {
         closed = true;
+        failPush(new ConnectionClosedException("connection closed"));
         Op<?> op;
         while ((op = waiting.poll()) != null) {
             loop.unwatchDeadline(op);
@@ -266,6 +422,7 @@ final class Receiver implements RecvStreamOp.Sink {
         switch (kernel) {
             case SINGLE -> loop.cancelForClose(single);
             case STREAMING, PAUSED -> loop.cancelForClose(stream);
+            case LOOPING -> loop.cancelForClose(readLoop);
             case IDLE -> { }
         }
     }

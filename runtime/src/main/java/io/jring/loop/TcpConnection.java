@@ -6,6 +6,7 @@ import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
 import io.jring.NativeIoException;
 import io.jring.bindings.LibC;
+import io.jring.buffer.Buffers;
 import io.jring.net.SocketOptions;
 import io.jring.net.Sockets;
 import io.jring.op.Op;
@@ -13,6 +14,7 @@ import io.jring.op.OpOwner;
 import io.jring.op.ReceiveOp;
 import io.jring.op.RecvIntoOp;
 import io.jring.op.RecvOp;
+import io.jring.op.ReusableSendOp;
 import io.jring.op.SendOp;
 import io.jring.op.SendvOp;
 import io.jring.op.ShutdownOp;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * A connection on one loop. Sends run one at a time in call order (two sends in flight on one
@@ -51,11 +54,20 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     /** The socket refused a zero-copy send once: the rest go plain (read on callers' threads). */
     private volatile boolean zeroCopyRefused;
 
-    /** The sending side's queue: at most one op in the kernel, the rest waiting their turn. */
+    /**
+     * The sending side's queue: at most one op in the kernel, the rest waiting their turn. A
+     * waiting entry is an {@link Op}, or an {@link IoBuffer} of {@link #sendAndForget}, which
+     * becomes {@link #forgetful} when its turn comes (no op is made for it).
+     */
     private static final class Sends {
-        final ArrayDeque<Op<?>> waiting = new ArrayDeque<>();
+        final ArrayDeque<Object> waiting = new ArrayDeque<>();
         Op<?> active;
     }
+
+    /** The one op of this connection's futureless sends, made at the first; loop thread only. */
+    private ReusableSendOp forgetful;
+    /** A futureless send failed: the connection closes once that send has left the queue. */
+    private boolean forgetfulFailed;
 
     TcpConnection(EventLoop loop, int fd, boolean unixDomain) {
         this.loop = loop;
@@ -87,6 +99,62 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     @Override
     public CompletableFuture<Integer> recv(IoBuffer into, Duration timeout) {
         return enqueueRecv(new RecvIntoOp(loop, this, fd, into, timeoutNanos(timeout)));
+    }
+
+    @Override
+    public CompletableFuture<Void> onReceive(Consumer<IoBuffer> handler) {
+        java.util.Objects.requireNonNull(handler, "handler");
+        PushReceive push = new PushReceive(loop, receiver, handler);
+        loop.run(() -> receiver.startPush(push));
+        return push;
+    }
+
+    @Override
+    public void sendAndForget(IoBuffer buffer) {
+        int bytes = buffer.readableBytes();
+        ReusableSendOp.take(loop, buffer); // throws, taking nothing, on a buffer not the caller's
+        backlog.sendQueued(bytes);
+        if (loop.inLoop()) {
+            admitForgetful(buffer);
+        } else {
+            loop.execute(() -> admitForgetful(buffer));
+        }
+    }
+
+    private void admitForgetful(IoBuffer buffer) {
+        if (closing) {
+            dropForgetful(buffer);
+        } else if (sends.active == null) {
+            startForgetful(buffer);
+        } else {
+            sends.waiting.add(buffer);
+        }
+    }
+
+    private void startForgetful(IoBuffer buffer) {
+        if (forgetful == null) {
+            forgetful = new ReusableSendOp(loop, this, fd, this::forgetfulFailed);
+        }
+        forgetful.load(buffer);
+        sends.active = forgetful;
+        loop.submit(forgetful);
+    }
+
+    /** A futureless send that will never be made: its buffer goes back, its bytes leave the count. */
+    private void dropForgetful(IoBuffer buffer) {
+        int bytes = buffer.readableBytes();
+        Buffers.releaseAfterSend(buffer);
+        backlog.sendEnded(bytes);
+    }
+
+    /**
+     * A futureless send failed (EPIPE, ECONNRESET...): nobody holds a future for it, so the
+     * error goes to the connection's onReceive, if one is in force, and the connection closes
+     * once that send has left the queue (see {@link #opFinished}).
+     */
+    private void forgetfulFailed(Throwable error) {
+        forgetfulFailed = true;
+        receiver.failPush(error);
     }
 
     @Override
@@ -427,6 +495,14 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         }
     }
 
+    private void startNext(Object next) {
+        if (next instanceof IoBuffer buffer) {
+            startForgetful(buffer);
+        } else {
+            startSend((Op<?>) next);
+        }
+    }
+
     private void startSend(Op<?> op) {
         if (op.isDone()) {
             loop.endWaiting(op); // cancelled by the user while it waited its turn
@@ -451,8 +527,11 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         }
         if (sends.active == op) {
             sends.active = null;
+            if (forgetfulFailed && !closing) {
+                beginClose(); // after a failed futureless send nothing more goes out
+            }
             while (sends.active == null && !sends.waiting.isEmpty()) {
-                startSend(sends.waiting.poll());
+                startNext(sends.waiting.poll());
             }
         } else if (!receiver.opFinished(op)) {
             return; // an op that ended before it started
@@ -491,10 +570,14 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
             return;
         }
         closing = true;
-        Op<?> queued;
-        while ((queued = sends.waiting.poll()) != null) {
-            loop.unwatchDeadline(queued);
-            EventLoop.abandon(queued, "connection closed");
+        Object next;
+        while ((next = sends.waiting.poll()) != null) {
+            if (next instanceof Op<?> queued) {
+                loop.unwatchDeadline(queued);
+                EventLoop.abandon(queued, "connection closed");
+            } else {
+                dropForgetful((IoBuffer) next);
+            }
         }
         if (sends.active != null) {
             loop.cancelForClose(sends.active);

@@ -275,7 +275,7 @@ public abstract class Op<T> extends RuntimeFuture<T> {
             Invariants.violated(name() + " on fd " + fd + " ended twice");
             return;
         }
-        if (Invariants.ENABLED && !isDone()) {
+        if (Invariants.ENABLED && !isDone() && !reusable()) {
             Invariants.violated(name() + " on fd " + fd + " ended with its future still pending");
         }
         context.opEnded(this); // out of the deadline heap
@@ -283,6 +283,26 @@ public abstract class Op<T> extends RuntimeFuture<T> {
         if (owner != null) {
             owner.opFinished(this);
         }
+    }
+
+    /**
+     * Whether this op may be submitted again after it ends, as long as its future is pending: an
+     * internal op whose future never reaches the user (a connection's futureless send), so
+     * nothing can observe it being used twice. Such an op ends without completing its future, and
+     * is made ready again by {@link #reuse()}; once its future is done (a close failed it) it ends
+     * for good like any other op. (Only the invariant check asks this: {@code finished} is hot.)
+     */
+    protected boolean reusable() {
+        return false;
+    }
+
+    /** A {@link #reusable()} op that ended with its future pending may be submitted once more. */
+    protected final void reuse() {
+        if (!reusable() || isDone() || deadlineIndex != ENDED) {
+            throw new IllegalStateException(name() + " on fd " + fd + " cannot be reused: "
+                    + (isDone() ? "its future is done" : "it has not ended"));
+        }
+        deadlineIndex = NOT_WATCHED;
     }
 
     /** Who hears when this op ends (its connection or listener), or null. */

@@ -47,6 +47,14 @@ public final class ApiSnippets {
     }
     // @end
 
+    /** The echo of Connection.onReceive's documentation: the push path, with no future per buffer. */
+    // @start region="push-echo"
+    public static void pushEcho(Connection conn) {
+        conn.onReceive(conn::sendAndForget)              // each buffer straight back (the send takes it)
+                .whenComplete((end, error) -> conn.close()); // the peer's FIN, a reset, or a failed send
+    }
+    // @end
+
     /** A client: connect, send a line, read the answer, close. */
     public static CompletableFuture<String> client(IoRuntime runtime, SocketAddress address) {
         // @start region="client"

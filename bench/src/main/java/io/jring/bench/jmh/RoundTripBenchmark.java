@@ -39,10 +39,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *       thread out of the way (one cross-thread hand-off per {@value #CHAIN}).</li>
  *   <li>{@code roundTripFromCaller}: one round trip started from the benchmark thread and
  *       joined there: adds the wake-up of the loop and of the caller, as a blocking client sees it.</li>
+ *   <li>{@code roundTripPush}: {@code roundTrip} on the futureless path, on a connection of its
+ *       own: both ends receive with {@code onReceive} and send with {@code sendAndForget}, so no
+ *       operation returns a future; the client fills a pooled buffer per message
+ *       ({@code allocate()}), the server sends back the buffer it received.</li>
  * </ul>
  *
  * With {@code -prof gc}, gc.alloc.rate.norm is bytes per round trip: the futures the four
- * operations return, their completion stages, and whatever else the runtime allocates per op.
+ * operations return, their completion stages, and whatever else the runtime allocates per op
+ * (on the push path: the IoBuffer of each receive and of the client's message, nothing per op).
  * The benchmark's own handlers are allocated once per connection.
  */
 @State(Scope.Benchmark)
@@ -64,6 +69,8 @@ public class RoundTripBenchmark {
     private Arena arena;
     private MemorySegment message;
     private Chain chain;
+    private Listener pushListener;
+    private PushChain pushChain;
 
     @Setup(Level.Trial)
     public void open() throws Exception {
@@ -78,6 +85,10 @@ public class RoundTripBenchmark {
         message = arena.allocate(SIZE);
         message.fill((byte) 'x');
         chain = new Chain(client, message);
+        pushListener = runtime.listen(new InetSocketAddress("127.0.0.1", 0));
+        pushListener.onAccept(connection -> connection.onReceive(connection::sendAndForget));
+        Connection pushClient = runtime.connect(pushListener.localAddress()).get(10, TimeUnit.SECONDS);
+        pushChain = new PushChain(pushClient, message);
     }
 
     @TearDown(Level.Trial)
@@ -85,8 +96,14 @@ public class RoundTripBenchmark {
         if (client != null) {
             client.close().join();
         }
+        if (pushChain != null) {
+            pushChain.client.close().join();
+        }
         if (listener != null) {
             listener.close().join();
+        }
+        if (pushListener != null) {
+            pushListener.close().join();
         }
         if (runtime != null) {
             runtime.close();
@@ -100,6 +117,12 @@ public class RoundTripBenchmark {
     @OperationsPerInvocation(CHAIN)
     public int roundTrip() {
         return chain.run(CHAIN).join();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CHAIN)
+    public int roundTripPush() {
+        return pushChain.run(CHAIN).join();
     }
 
     @Benchmark
@@ -172,6 +195,55 @@ public class RoundTripBenchmark {
             if (received < SIZE) {
                 client.recv().whenComplete(this); // the echo came in pieces
                 return;
+            }
+            if (--left > 0) {
+                run();
+            } else {
+                done.complete(received);
+            }
+        }
+    }
+
+    /** {@link Chain} on the push path: the client's handler counts the echo and sends the next message. */
+    static final class PushChain implements Runnable, java.util.function.Consumer<IoBuffer> {
+        final Connection client;
+        private final MemorySegment message;
+        private CompletableFuture<Integer> done;
+        private int left;
+        private int received;
+
+        PushChain(Connection client, MemorySegment message) {
+            this.client = client;
+            this.message = message;
+            client.onReceive(this).whenComplete((end, error) -> {
+                CompletableFuture<Integer> waiting = done;
+                if (waiting != null) {
+                    waiting.completeExceptionally(error != null ? error : new IllegalStateException("server closed"));
+                }
+            });
+        }
+
+        CompletableFuture<Integer> run(int count) {
+            CompletableFuture<Integer> future = new CompletableFuture<>();
+            done = future;
+            left = count;
+            client.executor().execute(this);
+            return future;
+        }
+
+        /** On the loop: one round trip. */
+        @Override
+        public void run() {
+            received = 0;
+            client.sendAndForget(client.allocate().write(message));
+        }
+
+        @Override
+        public void accept(IoBuffer buffer) {
+            received += buffer.readableBytes();
+            buffer.release();
+            if (received < SIZE) {
+                return; // the echo came in pieces: the rest is pushed next
             }
             if (--left > 0) {
                 run();

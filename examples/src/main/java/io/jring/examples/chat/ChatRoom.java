@@ -27,12 +27,17 @@ public final class ChatRoom {
      * A new connection joins as guest-N and starts reading lines. Joins and leaves take turns
      * (clients on different loops may join at once), so the welcome's count and the "joined"
      * lines agree with who is in the room.
+     *
+     * <p>The newcomer is in the room before anyone is told it joined: the others' connections
+     * may be on other loops, which send the "joined" line at once, so a client may read it and
+     * answer before this method returns. Had the newcomer been added after the broadcast, that
+     * answer would miss it (the chat test's Bob lost Alice's "hello" that way on epoll).
      */
     synchronized void join(Connection connection) {
         ChatClient client = new ChatClient(this, connection, "guest-" + guests.incrementAndGet(), maxLine);
         client.deliver(bytes("* you are " + client.name() + "; " + clients.size() + " others here\n"), 0);
+        clients.add(client); // after its welcome, so the welcome is its first line
         broadcast(client, bytes("* " + client.name() + " joined\n"), 0);
-        clients.add(client);
         client.start();
     }
 
