@@ -45,8 +45,6 @@ final class Ring {
     private final MemorySegment sqTail;
     private final MemorySegment sqFlags;
     private final MemorySegment sqes;
-    /** The SQ array (ring index to SQE slot), or null on a ring set up without one (NO_SQARRAY). */
-    private final MemorySegment sqArray;
     private final int sqMask;
     final int sqEntries;
     private final MemorySegment cqHead;
@@ -58,12 +56,6 @@ final class Ring {
     private final MemorySegment waitArg;
     private final MemorySegment waitTimespec;
     private int sqeTail;
-    /**
-     * The SQE slot the next SQE goes to. Slots are handed out in order from 0 and the count goes
-     * back to 0 whenever the kernel has consumed every SQE written (checked after each enter), so
-     * a loop that submits a few dozen SQEs per enter keeps rewriting the same few cache lines.
-     */
-    private int nextSlot;
     private boolean exited;
     /**
      * Tests only: answer a plain submit with EBUSY while completions wait in the overflow list,
@@ -148,10 +140,7 @@ final class Ring {
         // no indirection array (the pointer is NULL) and the kernel reads SQE tail & mask directly.
         MemorySegment array = struct.get(ValueLayout.ADDRESS, SQ_ARRAY);
         if (!array.equals(MemorySegment.NULL)) {
-            this.sqArray = NativeMemory.view(array, 4L * sqEntries);
-            mapSlotsOneToOne(sqArray, sqEntries);
-        } else {
-            this.sqArray = null;
+            mapSlotsOneToOne(NativeMemory.view(array, 4L * sqEntries), sqEntries);
         }
         this.sqes = pointer(SQ_SQES, IoUringAbi.SQE_SIZE * sqEntries);
         this.cqHead = pointer(CQ_KHEAD, 4);
@@ -159,15 +148,15 @@ final class Ring {
         this.cqOverflow = pointer(CQ_KOVERFLOW, 4);
         this.cqes = pointer(CQ_CQES, IoUringAbi.CQE_SIZE * cqEntries);
         this.sqeTail = (int) INT.getAcquire(sqTail, 0L);
-        this.nextSlot = sqeTail & sqMask;
     }
 
     /**
-     * Slot i of the SQ array names SQE i to begin with, so the array holds no garbage before the
-     * first SQE ({@link #nextSqe} rewrites each entry as it uses it). liburing 2.2+ does this at
-     * setup too. (Not IORING_SETUP_NO_SQARRAY: liburing 2.3 fills this array at setup without
-     * looking at that flag, and with the flag the kernel puts the ring's head and tail where the
-     * array would be.)
+     * Slot i of the SQ array names SQE i, for good: written once here, before anything is
+     * submitted, so no SQE needs its own write to that array (another cache line) on the hot path.
+     * liburing 2.2+ already does this at setup; doing it again makes it so whichever liburing
+     * set the ring up. (Not IORING_SETUP_NO_SQARRAY: liburing 2.3 fills this array at setup
+     * without looking at that flag, and with the flag the kernel puts the ring's head and tail
+     * where the array would be.)
      */
     private static void mapSlotsOneToOne(MemorySegment sqArray, int entries) {
         for (int i = 0; i < entries; i++) {
@@ -198,35 +187,9 @@ final class Ring {
      * Claims the next SQE and returns its byte offset in {@link #sqes()}. It is <em>not</em>
      * zeroed: it still holds what was last submitted from this slot, and {@link SqeCursor#prep}
      * writes every field of it once. The caller has checked space.
-     *
-     * <p>Which slot: the SQ array tells the kernel, per ring index, which SQE to read, and the
-     * kernel reads both only inside io_uring_enter (no SQPOLL here); once it has moved its SQ
-     * head past an entry, that SQE is free again (IORING_FEAT_SUBMIT_STABLE: what the op needs
-     * is copied at submission; liburing reuses SQEs on the same rule). So instead of walking all
-     * {@code sqEntries} slots (each a cache line not touched since the tail last came by, 64 KiB
-     * ago in a 1024-entry ring), slots are taken in order from {@link #nextSlot}, which goes back
-     * to 0 once every written SQE is consumed. The entries not yet consumed always hold
-     * consecutive slots (mod {@code sqEntries}) ending just before {@code nextSlot}, and there are
-     * fewer than {@code sqEntries} of them when there is space, so the slot handed out is never
-     * one the kernel has still to read. The array entry is a plain store: the release store of
-     * the tail in {@link #enter} publishes it with the SQE.
      */
     long nextSqe() {
-        if (sqArray == null) {
-            return (sqeTail++ & sqMask) * IoUringAbi.SQE_SIZE; // no array: the kernel reads SQE (tail & mask)
-        }
-        int slot = nextSlot;
-        sqArray.setAtIndex(ValueLayout.JAVA_INT, sqeTail & sqMask, slot);
-        sqeTail++;
-        nextSlot = (slot + 1) & sqMask;
-        return (long) slot * IoUringAbi.SQE_SIZE;
-    }
-
-    /** After an io_uring_enter: if the kernel consumed every SQE written, the next one starts again at slot 0. */
-    private void submitted() {
-        if ((int) INT.getAcquire(sqHead, 0L) == sqeTail) {
-            nextSlot = 0;
-        }
+        return (sqeTail++ & sqMask) * IoUringAbi.SQE_SIZE;
     }
 
     /**
@@ -241,17 +204,7 @@ final class Ring {
             return -io.jring.bindings.Errno.EBUSY;
         }
         int enterFlags = getEvents || minComplete > 0 ? IoUringConstants.IORING_ENTER_GETEVENTS : 0;
-        int res = LibC.ioUringEnter(fd, toSubmit, minComplete, enterFlags);
-        submitted();
-        return res;
-    }
-
-    /** Tests only: submits at most {@code n} of the SQEs written, so some stay unconsumed. */
-    int submitAtMost(int n) {
-        INT.setRelease(sqTail, 0L, sqeTail);
-        int res = LibC.ioUringEnter(fd, Math.min(n, unsubmitted()), 0, 0);
-        submitted();
-        return res;
+        return LibC.ioUringEnter(fd, toSubmit, minComplete, enterFlags);
     }
 
     /**
@@ -263,11 +216,9 @@ final class Ring {
         INT.setRelease(sqTail, 0L, sqeTail);
         waitTimespec.set(ValueLayout.JAVA_LONG, SocketLayouts.TV_SEC, timeoutNanos / 1_000_000_000L);
         waitTimespec.set(ValueLayout.JAVA_LONG, SocketLayouts.TV_NSEC, timeoutNanos % 1_000_000_000L);
-        int res = LibC.ioUringEnter(fd, unsubmitted(), 1,
+        return LibC.ioUringEnter(fd, unsubmitted(), 1,
                 IoUringConstants.IORING_ENTER_GETEVENTS | IoUringConstants.IORING_ENTER_EXT_ARG,
                 waitArg, waitArg.byteSize());
-        submitted();
-        return res;
     }
 
     /**
