@@ -284,28 +284,41 @@ public final class EventLoop implements OpContext, Executor {
 
     private void loop() {
         long iterations = 0;
-        while (true) {
-            PROGRESS.setOpaque(this, ++iterations);
-            wakeupArmed.set(false);
-            runTasks();
-            if (shutdownRequested && !shuttingDown) {
-                shuttingDown = true;
-                for (Closeable resource : new ArrayList<>(resources)) {
-                    resource.closeForShutdown();
-                }
-            }
-            if (shuttingDown && resources.isEmpty() && driver.inFlight() == 0 && tasks.isEmpty()) {
-                return;
-            }
-            long now = System.nanoTime();
-            driver.poll(tasks.isEmpty() ? earliest(deadlines.nanosToNext(now), pool.nanosToTrim(now)) : 0);
-            expireDeadlines();
-            pool.trimIdle(System.nanoTime()); // grown slabs idle long enough go back to the system
-            BufferPool datagrams = datagramPool;
-            if (datagrams != null) {
-                datagrams.trimIdle(System.nanoTime());
+        while (pass(++iterations)) {
+            // every pass is in pass()
+        }
+    }
+
+    /**
+     * One pass of the loop: tasks, one poll of the driver, deadlines, idle memory. False once
+     * the loop may stop. A method of its own because of how the JIT compiles: a loop that is
+     * entered once and never left is compiled only by on-stack replacement, which waits for
+     * tens of thousands of back edges (at a few thousand passes a second, 10 to 30 s of running
+     * the loop body in the interpreter); a method called every pass is compiled within a
+     * second or two.
+     */
+    private boolean pass(long iteration) {
+        PROGRESS.setOpaque(this, iteration);
+        wakeupArmed.set(false);
+        runTasks();
+        if (shutdownRequested && !shuttingDown) {
+            shuttingDown = true;
+            for (Closeable resource : new ArrayList<>(resources)) {
+                resource.closeForShutdown();
             }
         }
+        if (shuttingDown && resources.isEmpty() && driver.inFlight() == 0 && tasks.isEmpty()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        driver.poll(tasks.isEmpty() ? earliest(deadlines.nanosToNext(now), pool.nanosToTrim(now)) : 0);
+        expireDeadlines();
+        pool.trimIdle(System.nanoTime()); // grown slabs idle long enough go back to the system
+        BufferPool datagrams = datagramPool;
+        if (datagrams != null) {
+            datagrams.trimIdle(System.nanoTime());
+        }
+        return true;
     }
 
     /** The sooner of two waits in nanoseconds, where -1 means none. */

@@ -16,8 +16,9 @@ import java.util.function.BiConsumer;
  *
  * <p>Each connection keeps one receive outstanding and chains the next one as soon as the
  * answer is queued (not when it is sent), as Netty's auto-read does; sends leave in call order.
- * The completion handlers are per-connection objects, so the steady state allocates only what
- * the runtime itself allocates per operation.
+ * Each connection has one handler object for its receives and sends alike, so the steady state
+ * allocates only what the runtime and the futures' stages allocate per operation, and the loop
+ * touches one object of the server's per request.
  */
 final class JringServer {
     private static final MemorySegment RESPONSE = Arena.global().allocate(Http.RESPONSE.length)
@@ -59,29 +60,16 @@ final class JringServer {
         };
     }
 
-    /** Closes the connection if a send failed. */
-    private static final class CloseOnError implements BiConsumer<Void, Throwable> {
-        private final Connection connection;
+    /**
+     * One handler object per connection for its receives and its sends alike (a send completes
+     * with null, a receive with a buffer; a failure of either closes the connection): one
+     * object per connection for the loop to touch per request, not two.
+     */
+    private abstract static class Handler implements BiConsumer<Object, Throwable> {
+        final Connection connection;
 
-        CloseOnError(Connection connection) {
+        Handler(Connection connection) {
             this.connection = connection;
-        }
-
-        @Override
-        public void accept(Void ok, Throwable error) {
-            if (error != null) {
-                connection.close();
-            }
-        }
-    }
-
-    private static final class Echo implements BiConsumer<IoBuffer, Throwable> {
-        private final Connection connection;
-        private final CloseOnError closeOnError;
-
-        Echo(Connection connection) {
-            this.connection = connection;
-            this.closeOnError = new CloseOnError(connection);
         }
 
         void next() {
@@ -89,36 +77,42 @@ final class JringServer {
         }
 
         @Override
-        public void accept(IoBuffer buffer, Throwable error) {
-            if (error != null || buffer.isEndOfStream()) {
+        public final void accept(Object result, Throwable error) {
+            if (error != null) {
                 connection.close();
-                return;
-            }
-            connection.send(buffer).whenComplete(closeOnError);
+            } else if (result instanceof IoBuffer buffer) {
+                if (buffer.isEndOfStream()) {
+                    connection.close();
+                } else {
+                    received(buffer);
+                }
+            } // null: a send completed
+        }
+
+        abstract void received(IoBuffer buffer);
+    }
+
+    private static final class Echo extends Handler {
+        Echo(Connection connection) {
+            super(connection);
+        }
+
+        @Override
+        void received(IoBuffer buffer) {
+            connection.send(buffer).whenComplete(this);
             next();
         }
     }
 
-    private static final class HttpConnection implements BiConsumer<IoBuffer, Throwable> {
-        private final Connection connection;
-        private final CloseOnError closeOnError;
+    private static final class HttpConnection extends Handler {
         private final Http.RequestCounter requests = new Http.RequestCounter();
 
         HttpConnection(Connection connection) {
-            this.connection = connection;
-            this.closeOnError = new CloseOnError(connection);
-        }
-
-        void next() {
-            connection.recv().whenComplete(this);
+            super(connection);
         }
 
         @Override
-        public void accept(IoBuffer buffer, Throwable error) {
-            if (error != null || buffer.isEndOfStream()) {
-                connection.close();
-                return;
-            }
+        void received(IoBuffer buffer) {
             int complete = 0;
             for (int i = buffer.readerIndex(), end = buffer.writerIndex(); i < end; i++) {
                 if (requests.feed(buffer.getByte(i))) {
@@ -130,14 +124,14 @@ final class JringServer {
             for (int i = 0; i < complete; i++) {
                 if (out == null || out.writableBytes() < RESPONSE.byteSize()) {
                     if (out != null) {
-                        connection.send(out).whenComplete(closeOnError);
+                        connection.send(out).whenComplete(this);
                     }
                     out = connection.allocate();
                 }
                 out.write(RESPONSE);
             }
             if (out != null) {
-                connection.send(out).whenComplete(closeOnError);
+                connection.send(out).whenComplete(this);
             }
             next();
         }
