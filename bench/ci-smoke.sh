@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bench's CI check: `compare --quick` limited to jring's two backends and the C limit, at one
+# The bench's CI check: `compare --quick` limited to jring's two backends, its push path and the C limit, at one
 # small N, writes its report, CSV and chart with a row for each, driven by the cheap generator; the JMH benchmarks run one short iteration each.
 # No speed is asserted. Needs gcc and liburing-dev (perf, wrk and nginx are optional).
 #
@@ -10,13 +10,13 @@ OUT="${1:-$(mktemp -d /tmp/jring-bench-smoke.XXXXXX)}"
 mkdir -p "$OUT"
 fail() { echo "bench smoke: FAIL: $*" >&2; exit 1; }
 
-"$ROOT/jring" bench compare --quick --servers jring-io_uring,jring-epoll,c-liburing --connections 10 \
+"$ROOT/jring" bench compare --quick --servers jring-io_uring,jring-io_uring-push,jring-epoll,c-liburing --connections 10 \
   --idle 200 --wrk-seconds 0 --out "$OUT" > "$OUT/stdout.md"
 
 for f in report.md runs.csv summary.csv syscalls.csv idle.csv chart.svg; do
   [[ -s "$OUT/$f" ]] || fail "$OUT/$f is missing or empty"
 done
-for server in jring-io_uring jring-epoll c-liburing; do
+for server in jring-io_uring jring-io_uring-push jring-epoll c-liburing; do
   for workload in echo http http-p16; do
     grep -q "^$server,$workload,10," "$OUT/runs.csv" \
       || fail "no $server $workload row in runs.csv"

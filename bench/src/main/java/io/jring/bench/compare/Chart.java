@@ -14,7 +14,7 @@ final class Chart {
     private static final Map<String, String> COLORS = Map.of(
             "jring-io_uring", "#d62728", "jring-epoll", "#ff9896", "netty-epoll", "#1f77b4",
             "netty-io_uring", "#aec7e8", "nio", "#7f7f7f", "nginx", "#2ca02c", "c-liburing", "#9467bd",
-            "c-epoll", "#c5b0d5", "jring-io_uring-1shot", "#ff7f0e");
+            "c-epoll", "#c5b0d5", "jring-io_uring-1shot", "#ff7f0e", "jring-io_uring-push", "#8c564b");
     private static final int PANEL_W = 560;
     private static final int PANEL_H = 250;
     private static final int MARGIN_L = 70;

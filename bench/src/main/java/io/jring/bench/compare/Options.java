@@ -10,8 +10,8 @@ record Options(double duration, double runWarmup, int rounds, List<Integer> conn
                List<String> servers, double jitWarmup, double syscallSeconds, double wrkSeconds, int idleConnections,
                boolean wrk, boolean syscalls, boolean quick, String generator, int httpsRounds, Path out) {
 
-    static final List<String> ALL_SERVERS = List.of("jring-io_uring", "jring-epoll", "netty-epoll", "netty-io_uring",
-            "nio", "jring-vt", "jdk-vt", "nginx", "c-liburing", "c-epoll", "tomcat-jdk", "tomcat-jring");
+    static final List<String> ALL_SERVERS = List.of("jring-io_uring", "jring-io_uring-push", "jring-epoll",
+            "netty-epoll", "netty-io_uring", "nio", "jring-vt", "jdk-vt", "nginx", "c-liburing", "c-epoll", "tomcat-jdk", "tomcat-jring");
     /** Servers run only when named: variants for a closer look, not peers. */
     static final List<String> EXTRA_SERVERS = List.of("jring-io_uring-1shot");
 

@@ -37,6 +37,8 @@ final class Server {
                 case "jring-io_uring" -> new Spec(name, Kind.JAVA, true, true, "jring, io_uring proactor, 1 loop");
                 case "jring-io_uring-1shot" -> new Spec(name, Kind.JAVA, true, true,
                         "jring, io_uring with multishot recv off (one SQE per recv), 1 loop");
+                case "jring-io_uring-push" -> new Spec(name, Kind.JAVA, true, true,
+                        "jring, io_uring, the push path (onReceive + sendAndForget: no future per operation), 1 loop");
                 case "jring-epoll" -> new Spec(name, Kind.JAVA, true, true, "jring, epoll reactor, 1 loop");
                 case "netty-epoll" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native epoll, 1 event loop");
                 case "netty-io_uring" -> new Spec(name, Kind.JAVA, true, true, "Netty 4.2.18 native io_uring, 1 event loop");

@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
  * One bench server process: serves the echo workload on one port and the http workload on
  * another, on one thread, until it is terminated (SIGTERM runs the shutdown hook).
  *
- * <pre>BenchServer jring-io_uring|jring-io_uring-1shot|jring-epoll|netty-epoll|netty-io_uring|nio|tomcat-jdk|tomcat-jring|jring-vt|jdk-vt ECHO_PORT HTTP_PORT [HOST]</pre>
+ * <pre>BenchServer jring-io_uring|jring-io_uring-1shot|jring-io_uring-push|jring-epoll|netty-epoll|netty-io_uring|nio|tomcat-jdk|tomcat-jring|jring-vt|jdk-vt ECHO_PORT HTTP_PORT [HOST]</pre>
  *
  * Prints {@code ready} on stdout once both ports listen. Reads commands on stdin: {@code heap}
  * runs a full GC and prints {@code live-heap-kib N} (what {@code jcmd GC.run} + {@code GC.heap_info}
@@ -27,6 +27,7 @@ public final class BenchServer {
             case "jring-io_uring" -> JringServer.start(Backend.IO_URING, true, host, echoPort, httpPort);
             case "jring-io_uring-1shot" -> JringServer.start(Backend.IO_URING, false, host, echoPort, httpPort);
             case "jring-epoll" -> JringServer.start(Backend.EPOLL, true, host, echoPort, httpPort);
+            case "jring-io_uring-push" -> JringServer.startPush(Backend.IO_URING, host, echoPort, httpPort);
             // https: a self-signed certificate made at startup (keytool), http workload only
             case "jring-io_uring-tls" -> JringServer.start(Backend.IO_URING, true,
                     io.jring.tls.TlsOptions.selfSigned("localhost"), host, echoPort, httpPort);

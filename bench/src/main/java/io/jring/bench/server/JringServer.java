@@ -27,7 +27,15 @@ final class JringServer {
     /** {@code multishotRecv}: false runs io_uring with one SQE per recv, to show what multishot saves. */
     static AutoCloseable start(Backend backend, boolean multishotRecv, String host, int echoPort, int httpPort)
             throws Exception {
-        return start(backend, multishotRecv, null, host, echoPort, httpPort);
+        return start(backend, multishotRecv, false, null, host, echoPort, httpPort);
+    }
+
+    /**
+     * The same server on the push path: {@link Connection#onReceive} hands each buffer over with no
+     * future per receive, {@link Connection#sendAndForget} sends with no future per send.
+     */
+    static AutoCloseable startPush(Backend backend, String host, int echoPort, int httpPort) throws Exception {
+        return start(backend, true, true, null, host, echoPort, httpPort);
     }
 
     /**
@@ -36,6 +44,12 @@ final class JringServer {
      */
     static AutoCloseable start(Backend backend, boolean multishotRecv, io.jring.tls.TlsOptions tls, String host,
                                int echoPort, int httpPort) throws Exception {
+        return start(backend, multishotRecv, false, tls, host, echoPort, httpPort);
+    }
+
+    private static AutoCloseable start(Backend backend, boolean multishotRecv, boolean push,
+                                       io.jring.tls.TlsOptions tls, String host, int echoPort, int httpPort)
+            throws Exception {
         IoRuntime runtime = IoRuntime.open(IoRuntimeOptions.defaults().withThreads(1).withBackend(backend)
                 .withMultishotRecv(multishotRecv));
         if (runtime.backend() != backend) {
@@ -43,14 +57,14 @@ final class JringServer {
             throw new IllegalStateException("asked for " + backend + ", got " + runtime.backend());
         }
         Listener echo = runtime.listen(new InetSocketAddress(host, echoPort));
-        echo.onAccept(connection -> new Echo(connection).next());
+        echo.onAccept(connection -> new Echo(connection, push).start());
         Listener http = runtime.listen(new InetSocketAddress(host, httpPort));
         if (tls == null) {
-            http.onAccept(connection -> new HttpConnection(connection).next());
+            http.onAccept(connection -> new HttpConnection(connection, push).start());
         } else {
             // a failed handshake closes its connection itself
             http.onAccept(connection -> io.jring.tls.Tls.server(connection, tls)
-                    .thenAccept(secure -> new HttpConnection(secure).next()));
+                    .thenAccept(secure -> new HttpConnection(secure, false).start()));
         }
         System.out.println("jring " + runtime.backend() + " loops: " + runtime.describeLoops());
         return () -> {
@@ -63,17 +77,41 @@ final class JringServer {
     /**
      * One handler object per connection for its receives and its sends alike (a send completes
      * with null, a receive with a buffer; a failure of either closes the connection): one
-     * object per connection for the loop to touch per request, not two.
+     * object per connection for the loop to touch per request, not two. On the push path the
+     * handler gets every buffer from {@code onReceive} and sends without futures; the push's own
+     * future ends the connection.
      */
     private abstract static class Handler implements BiConsumer<Object, Throwable> {
         final Connection connection;
+        private final boolean push;
 
-        Handler(Connection connection) {
+        Handler(Connection connection, boolean push) {
             this.connection = connection;
+            this.push = push;
         }
 
-        void next() {
-            connection.recv().whenComplete(this);
+        final void start() {
+            if (push) {
+                connection.onReceive(this::received).whenComplete((ended, error) -> connection.close());
+            } else {
+                next();
+            }
+        }
+
+        /** Chains the next receive once a received buffer is handled (the push path needs none). */
+        final void next() {
+            if (!push) {
+                connection.recv().whenComplete(this);
+            }
+        }
+
+        /** Sends {@code out} (taken) in call order; a failure closes the connection. */
+        final void send(IoBuffer out) {
+            if (push) {
+                connection.sendAndForget(out);
+            } else {
+                connection.send(out).whenComplete(this);
+            }
         }
 
         @Override
@@ -93,13 +131,13 @@ final class JringServer {
     }
 
     private static final class Echo extends Handler {
-        Echo(Connection connection) {
-            super(connection);
+        Echo(Connection connection, boolean push) {
+            super(connection, push);
         }
 
         @Override
         void received(IoBuffer buffer) {
-            connection.send(buffer).whenComplete(this);
+            send(buffer);
             next();
         }
     }
@@ -107,8 +145,8 @@ final class JringServer {
     private static final class HttpConnection extends Handler {
         private final Http.RequestCounter requests = new Http.RequestCounter();
 
-        HttpConnection(Connection connection) {
-            super(connection);
+        HttpConnection(Connection connection, boolean push) {
+            super(connection, push);
         }
 
         @Override
@@ -124,14 +162,14 @@ final class JringServer {
             for (int i = 0; i < complete; i++) {
                 if (out == null || out.writableBytes() < RESPONSE.byteSize()) {
                     if (out != null) {
-                        connection.send(out).whenComplete(this);
+                        send(out);
                     }
                     out = connection.allocate();
                 }
                 out.write(RESPONSE);
             }
             if (out != null) {
-                connection.send(out).whenComplete(this);
+                send(out);
             }
             next();
         }
