@@ -99,6 +99,23 @@ public abstract class BulkTransferContract extends RuntimeTestBase {
     }
 
     @Test
+    void emptySendsQueuedAmongOthersCompleteAndAddNothing() throws Exception {
+        IoRuntime runtime = open(1);
+        Pair pair = accepted(runtime);
+        int baseline = idleBaseline(runtime);
+        List<byte[]> pieces = new ArrayList<>(mixedPieces(256 * 1024, 21));
+        pieces.add(5, new byte[0]);
+        pieces.add(6, new byte[0]);
+        pieces.add(new byte[0]); // the last ones of a batch: nothing left to send once reached
+        pieces.add(new byte[0]);
+        byte[] expected = concat(pieces);
+        List<CompletableFuture<Void>> sends = queueSends(pair.connection(), pieces);
+        assertArrayEquals(expected, pair.peer().readExactly(expected.length));
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertBuffersBackTo(runtime, baseline);
+    }
+
+    @Test
     void multiMebibyteEchoIsByteExactBothWays() throws Exception {
         IoRuntime runtime = open(1);
         Pair pair = accepted(runtime);

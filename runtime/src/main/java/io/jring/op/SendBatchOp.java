@@ -126,7 +126,7 @@ public final class SendBatchOp extends Op<Void> {
             return fail(res); // releaseResources ends every unfinished part with this error
         }
         long left = res;
-        while (first < count && left > 0) {
+        while (first < count) { // a part of no bytes ends when reached: resubmitting nothing would spin
             SendOp part = parts[first];
             int taken = (int) Math.min(left, part.unsentBytes());
             part.sentInBatch(taken);
