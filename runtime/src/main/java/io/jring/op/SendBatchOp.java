@@ -54,8 +54,11 @@ public final class SendBatchOp extends Op<Void> {
         return (int) Math.min(MAX_PARTS, (blockSize - MSGHDR.byteSize()) / IOVEC.byteSize());
     }
 
-    /** Whether {@code op} may go out as part of a batch: a plain send with no timeout of its own, not cancelled. */
-    public static boolean joinable(Op<?> op) {
+    /**
+     * Whether {@code op} (a queued send: an op, or whatever else a connection's send queue holds)
+     * may go out as part of a batch: a plain send with no timeout of its own, not cancelled.
+     */
+    public static boolean joinable(Object op) {
         return op instanceof SendOp send && send.timeoutNanos() == 0 && !send.isDone();
     }
 
