@@ -226,7 +226,20 @@ public final class BufferPool implements AutoCloseable {
      * Takes a free block of the core without wrapping it, or -1: the provided-buffer ring lends
      * only core blocks, so a grown slab never has a block stuck in the kernel's ring and can be freed.
      */
-    public synchronized int takeBlockIndex() {
+    public int takeBlockIndex() {
+        if (Thread.currentThread() == owner && !closed) {
+            // The block released last first, as the core's own free stack would give it: the
+            // kernel's next receive then writes into memory still in cache.
+            int block = stash.pop();
+            if (block >= 0) {
+                stashed[block] = false;
+                return block;
+            }
+        }
+        return takeBlockIndexLocked();
+    }
+
+    private synchronized int takeBlockIndexLocked() {
         if (closed) {
             return -1;
         }
