@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Two builds of jring's bench server (jring-io_uring), side by side in one run.
 
-    bench/side-by-side.py OLD_TREE NEW_TREE ROUNDS WORKLOAD...      e.g. ... 4 http-p16@100 http@1000 echo@1000
+    bench/side-by-side.py OLD_TREE NEW_TREE ROUNDS WORKLOAD...      e.g. ... 4 http-p16@100 http@1000 echo@1000 echo-1m@10
 
 Both trees must be built (./jring build in each). Both servers stay up for the whole run, pinned
 to CPU 1; uringgen (CPU 0) drives them in turn, the order flipping every round, so drift and other
@@ -51,11 +51,13 @@ def cpu_busy():
 
 
 def workload(spec):
-    """http-p16@100, http@1000, echo@1000 -> (mode, conns, depth)."""
+    """http-p16@100, http@1000, echo@1000, echo-1m@10 -> (mode, conns, depth, echo message bytes)."""
     name, conns = spec.split("@")
     if name.startswith("http"):
-        return "http", int(conns), int(name[6:]) if name.startswith("http-p") else 1
-    return "echo", int(conns), 1
+        return "http", int(conns), int(name[6:]) if name.startswith("http-p") else 1, 64
+    size = name[5:] if name.startswith("echo-") else "64"
+    scale = {"k": 1024, "m": 1024 * 1024}.get(size[-1].lower(), 1)
+    return "echo", int(conns), 1, int(size.rstrip("kKmM")) * scale
 
 
 def main():
@@ -87,9 +89,10 @@ def main():
 
     def run_once(name, spec, seconds, warmup):
         p, echo_port, http_port = servers[name]
-        mode, conns, depth = workload(spec)
+        mode, conns, depth, size = workload(spec)
         g = subprocess.Popen(["taskset", "-c", "0", gen, "--port", str(http_port if mode == "http" else echo_port),
                               "--mode", mode, "--conns", str(conns), "--depth", str(depth),
+                              *(["--size", str(size)] if mode == "echo" else []),
                               "--warmup", str(warmup), "--duration", str(seconds)], stdout=subprocess.PIPE, text=True)
         for line in g.stdout:
             if '"measure"' in line:

@@ -89,6 +89,15 @@ public abstract class RuntimeContract extends RuntimeTestBase {
     }
 
     @Nested
+    @DisplayName("bulk transfers: queued sends written together")
+    class BulkTransfers extends BulkTransferContract {
+        @Override
+        protected Backend backend() {
+            return RuntimeContract.this.backend();
+        }
+    }
+
+    @Nested
     @DisplayName("files: AsyncFile and sendFile")
     class Files extends FilesContract {
         @Override

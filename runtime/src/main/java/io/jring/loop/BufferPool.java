@@ -36,7 +36,14 @@ import java.util.concurrent.TimeUnit;
  * buffers' own state machine is what stops a released buffer from coming back twice.
  *
  * <p>Acquire and release are safe from any thread (users release buffers wherever they finish
- * with them); the lock is uncontended in the common case, where the loop does both.
+ * with them). The common case, the loop thread that owns the pool ({@link #ownedBy}) acquiring
+ * and releasing, takes no lock: it keeps up to {@value #STASH_SIZE} core blocks it released in a
+ * stash of its own ({@link BlockStash}) and hands them out again from there. Blocks in the stash
+ * are free (counted so, and a second release of one is refused) but taken as far as the core
+ * slab knows; a thread that finds no free block anywhere else takes one from the stash under
+ * the lock before the pool grows or refuses, so the stash never makes the cap bite early. Only
+ * core blocks are stashed: a grown slab's blocks always go back to it, so it can become idle and
+ * be freed.
  */
 public final class BufferPool implements AutoCloseable {
     /** How long a grown slab must stay entirely free before it is unmapped. */
@@ -57,9 +64,17 @@ public final class BufferPool implements AutoCloseable {
     private long refusals;
     /** Grown slabs with every block free: read without the lock by the loop's fast path. */
     private volatile int idleSlabs;
-    private boolean closed;
+    /** Set under the lock; read without it by the owner's paths, which then take the lock. */
+    private volatile boolean closed;
     private volatile int registeredIndex = -1;
     private volatile Runnable onSlabIdle = () -> {};
+    /** Blocks a stash holds at most: a burst of a loop's receives and sends, 512 KiB of 16 KiB blocks. */
+    static final int STASH_SIZE = 32;
+    /** The thread whose acquires and releases go through {@link #stash} without the lock; null for none. */
+    private volatile Thread owner;
+    private final BlockStash stash;
+    /** Core blocks in the stash, by offset: a second release of one is refused. Written by whoever moves a block in or out. */
+    private final boolean[] stashed;
 
     /** A pool outside any runtime's cap (tests, tools). */
     public BufferPool(int blockSize, int blocksPerSlab) {
@@ -106,6 +121,16 @@ public final class BufferPool implements AutoCloseable {
                     + " (raise it with IoRuntimeOptions.withMaxBufferMemory or -Djring.buffers.maxMemory)");
         }
         this.core = place(0, map(0, blocksPerSlab, bytes));
+        this.stash = new BlockStash(Math.min(STASH_SIZE, blocksPerSlab));
+        this.stashed = new boolean[blocksPerSlab];
+    }
+
+    /**
+     * Makes {@code thread} (the loop's) the pool's owner: its acquires and releases of core blocks
+     * go through a stash without the lock. Other threads keep taking the lock.
+     */
+    public void ownedBy(Thread thread) {
+        this.owner = thread;
     }
 
     public int blockSize() {
@@ -162,24 +187,63 @@ public final class BufferPool implements AutoCloseable {
         return acquireBlock(false);
     }
 
-    private synchronized int acquireBlock(boolean beyondCap) {
+    private int acquireBlock(boolean beyondCap) {
+        if (Thread.currentThread() == owner && !closed) {
+            int block = stash.pop();
+            if (block >= 0) {
+                stashed[block] = false;
+                return block;
+            }
+        }
+        return acquireLocked(beyondCap);
+    }
+
+    private synchronized int acquireLocked(boolean beyondCap) {
         if (closed) {
             throw new IllegalStateException("buffer pool is closed (the runtime was closed)");
         }
         int slot = slabsWithFree.nextSetBit(0);
+        if (slot < 0) {
+            int stashedBlock = takeFromStash(); // free blocks the owner keeps: before growing or refusing
+            if (stashedBlock >= 0) {
+                return stashedBlock;
+            }
+        }
         Slab slab = slot >= 0 ? slabs[slot] : grow(beyondCap);
         return slab.firstBlock + take(slab);
+    }
+
+    /** Under the lock: a block out of the owner's stash, or -1. */
+    private int takeFromStash() {
+        int block = stash.pop();
+        if (block >= 0) {
+            stashed[block] = false;
+        }
+        return block;
     }
 
     /**
      * Takes a free block of the core without wrapping it, or -1: the provided-buffer ring lends
      * only core blocks, so a grown slab never has a block stuck in the kernel's ring and can be freed.
      */
-    public synchronized int takeBlockIndex() {
-        if (closed || !core.hasFree()) {
+    public int takeBlockIndex() {
+        if (Thread.currentThread() == owner && !closed) {
+            // The block released last first, as the core's own free stack would give it: the
+            // kernel's next receive then writes into memory still in cache.
+            int block = stash.pop();
+            if (block >= 0) {
+                stashed[block] = false;
+                return block;
+            }
+        }
+        return takeBlockIndexLocked();
+    }
+
+    private synchronized int takeBlockIndexLocked() {
+        if (closed) {
             return -1;
         }
-        return take(core);
+        return core.hasFree() ? take(core) : takeFromStash();
     }
 
     /**
@@ -197,7 +261,14 @@ public final class BufferPool implements AutoCloseable {
     }
 
     /** The raw block behind {@code index}, for drivers that hand blocks to the kernel by id. */
-    public synchronized MemorySegment block(int index) {
+    public MemorySegment block(int index) {
+        if (index >= 0 && index < blocksPerSlab && !closed) {
+            return core.block(index); // the core's segments never change: no lock
+        }
+        return blockLocked(index);
+    }
+
+    private synchronized MemorySegment blockLocked(int index) {
         Slab slab = slabOf(index);
         return slab.block(index - slab.firstBlock);
     }
@@ -215,6 +286,22 @@ public final class BufferPool implements AutoCloseable {
      * let two owners get the same memory.
      */
     public void recycle(int block) {
+        if (block >= 0 && block < blocksPerSlab && Thread.currentThread() == owner && !closed) {
+            // A core block back on the owner's thread: into the stash, no lock. A block that is
+            // free already (stashed, or in the core's own free list) is refused as below.
+            if (stashed[block] || core.isFree(block)) {
+                throw new IllegalStateException("block " + block + " returned to the pool twice");
+            }
+            stashed[block] = true;
+            if (stash.push(block)) {
+                return;
+            }
+            stashed[block] = false; // the stash is full: back to the core under the lock
+        }
+        recycleLocked(block);
+    }
+
+    private void recycleLocked(int block) {
         boolean becameIdle;
         synchronized (this) {
             if (closed) {
@@ -225,7 +312,7 @@ public final class BufferPool implements AutoCloseable {
             }
             Slab slab = slabOf(block);
             int offset = block - slab.firstBlock;
-            if (slab.isFree(offset)) {
+            if (slab.isFree(offset) || slab == core && stashed[offset]) {
                 throw new IllegalStateException("block " + block + " returned to the pool twice");
             }
             slab.release(offset);
@@ -287,12 +374,12 @@ public final class BufferPool implements AutoCloseable {
 
     /** Number of free blocks right now. */
     public synchronized int freeBlocks() {
-        return freeBlocks;
+        return freeBlocks + stash.size();
     }
 
     /** Blocks acquired and not yet returned (held by users, operations or the kernel). */
     public synchronized int inUse() {
-        return totalBlocks - freeBlocks;
+        return totalBlocks - freeBlocks - stash.size();
     }
 
     /** Blocks refused with {@link BufferPoolExhaustedException} so far (the cap, or the system, said no). */

@@ -237,6 +237,7 @@ public final class EventLoop implements OpContext, Executor {
         this.bufferMemory = bufferMemory;
         try {
             pool = new BufferPool(bufferSize, buffersPerLoop, bufferMemory, BufferPool.DEFAULT_IDLE_NANOS);
+            pool.ownedBy(Thread.currentThread()); // this loop's acquires and releases take no lock
             // A slab released on another thread may become idle while this loop sleeps without a
             // deadline: wake it so it times the slab's release.
             pool.onSlabIdle(() -> {

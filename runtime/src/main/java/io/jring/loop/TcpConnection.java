@@ -15,6 +15,7 @@ import io.jring.op.ReceiveOp;
 import io.jring.op.RecvIntoOp;
 import io.jring.op.RecvOp;
 import io.jring.op.ReusableSendOp;
+import io.jring.op.SendBatchOp;
 import io.jring.op.SendOp;
 import io.jring.op.SendvOp;
 import io.jring.op.ShutdownOp;
@@ -499,7 +500,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         if (next instanceof IoBuffer buffer) {
             startForgetful(buffer);
         } else {
-            startSend((Op<?>) next);
+            startSendOrBatch((Op<?>) next);
         }
     }
 
@@ -510,6 +511,37 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         }
         sends.active = op;
         loop.submit(op);
+    }
+
+    /**
+     * Starts the queue's next send, and with it, in one sendmsg, the plain sends queued right
+     * behind it ({@link SendBatchOp}): sends queue while one is in the kernel, and a large echo
+     * or a burst of answers would otherwise go out one block per syscall (or SQE and CQE).
+     */
+    private void startSendOrBatch(Op<?> next) {
+        int max = SendBatchOp.maxParts(loop.pool().blockSize());
+        if (max < 2 || !SendBatchOp.joinable(next) || !SendBatchOp.joinable(sends.waiting.peek())) {
+            startSend(next);
+            return;
+        }
+        SendOp[] parts = new SendOp[Math.min(max, 1 + sends.waiting.size())];
+        int count = 0;
+        parts[count++] = (SendOp) next;
+        while (count < parts.length && SendBatchOp.joinable(sends.waiting.peek())) {
+            parts[count++] = (SendOp) sends.waiting.poll();
+        }
+        SendBatchOp batch;
+        try {
+            batch = new SendBatchOp(loop, this, fd, parts, count); // a few parts may stay null
+        } catch (BufferPoolExhaustedException noBlockForTheIovecs) {
+            for (int i = count - 1; i > 0; i--) {
+                sends.waiting.addFirst(parts[i]); // one by one instead, in the same order
+            }
+            startSend(next);
+            return;
+        }
+        sends.active = batch; // no part has a timeout, so none is in the loop's deadline heap
+        loop.submit(batch);
     }
 
     @Override

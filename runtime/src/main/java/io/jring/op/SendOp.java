@@ -165,6 +165,22 @@ public final class SendOp extends Op<Void> {
         return length - sent;
     }
 
+    // ---- as one part of a coalesced send (SendBatchOp) -----------------------------------------
+
+    /** Where this send's unsent bytes start: memory it holds until it ends. */
+    long unsentAddress() {
+        return address + sent;
+    }
+
+    int unsentBytes() {
+        return remaining();
+    }
+
+    /** {@code count} more of its bytes went out as part of a batch. */
+    void sentInBatch(int count) {
+        sent += count;
+    }
+
     /** The fixed-buffer index for a pooled buffer in registered memory, else -1. */
     static int fixedIndex(OpContext context, IoBuffer buffer) {
         if (!context.fixedBuffersRegistered()) {

@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The pool's cap, growth, shrinking and bookkeeping, without a loop or a kernel operation. */
+/**
+ * The pool's cap, growth, shrinking and bookkeeping, without a loop or a kernel operation; run
+ * again by {@link OwnedBufferPoolTest} with the test thread as the owner.
+ */
 class BufferPoolTest {
     private static final int BLOCK = 4096;
     private static final int PER_SLAB = 16;
@@ -30,8 +33,16 @@ class BufferPoolTest {
 
     private BufferPool pool(BufferMemory memory) {
         BufferPool pool = new BufferPool(BLOCK, PER_SLAB, memory, IDLE);
+        if (ownedByTheTestThread()) {
+            pool.ownedBy(Thread.currentThread());
+        }
         pools.add(pool);
         return pool;
+    }
+
+    /** Whether the test thread owns the pools, as a loop thread does (its releases go to the lock-free stash). */
+    boolean ownedByTheTestThread() {
+        return false;
     }
 
     @AfterEach
