@@ -557,8 +557,8 @@ public final class EpollDriver implements Driver {
         int deferredOps = deferred.size();
         int timeout = waitNanos != 0 && backlogged == 0 && deferredOps == 0 && !blockingPool.hasResults()
                 ? roundUpToMillis(waitNanos) : 0;
+        counters.entered(); // counted as it is made: a loop waiting in its first call has made one
         int count = LibC.epollWait(epollFd, events, maxEvents, timeout);
-        counters.entered();
         if (count < 0) {
             if (count != -Errno.EINTR) {
                 throw new IllegalStateException(new NativeIoException("epoll_wait", count));

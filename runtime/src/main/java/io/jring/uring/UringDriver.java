@@ -252,6 +252,7 @@ public final class UringDriver implements Driver {
         if (ring.sqSpace() >= n) {
             return true;
         }
+        counters.entered();
         entered(ring.enter(0, false));
         return ring.sqSpace() >= n;
     }
@@ -276,12 +277,12 @@ public final class UringDriver implements Driver {
     }
 
     /**
-     * Checks an io_uring_enter result. EINTR, EBUSY, EAGAIN (the kernel is short of room or
-     * memory right now) and ETIME (a timed wait ran out) are ridden out; EBADR (the kernel
-     * dropped completions) is handled after the next reap; anything else is a bug here.
+     * Checks an io_uring_enter result (the call itself was counted before it was made). EINTR,
+     * EBUSY, EAGAIN (the kernel is short of room or memory right now) and ETIME (a timed wait ran
+     * out) are ridden out; EBADR (the kernel dropped completions) is handled after the next reap;
+     * anything else is a bug here.
      */
     private void entered(int res) {
-        counters.entered();
         if (res > 0) {
             counters.submitted(res); // SQEs the kernel consumed
         }
@@ -312,6 +313,7 @@ public final class UringDriver implements Driver {
         }
         if (ring.cqReady() == 0 || ring.unsubmitted() > 0) {
             boolean wait = waitNanos != 0 && ring.cqReady() == 0;
+            counters.entered(); // counted as it is made: a loop waiting in its first call has made one
             int res = wait && waitNanos > 0 ? ring.enterWaiting(waitNanos) : ring.enter(wait ? 1 : 0, true);
             entered(res);
             if (res == -Errno.EBADR && wait && ring.cqReady() == 0) {
@@ -402,6 +404,7 @@ public final class UringDriver implements Driver {
                         + " io_uring CQ holds (" + ring.cqEntries + "); the kernel kept the rest and they are flushed,"
                         + " nothing is lost, but raise ringEntries if this happens under normal load");
             }
+            counters.entered();
             entered(ring.enter(0, true));
             reap();
         }
