@@ -15,7 +15,7 @@ public abstract sealed class ReceiveOp<T> extends Op<T> permits RecvOp, RecvInto
     /**
      * Whether the runtime picks the memory ({@code recv()}), so that the connection's multishot
      * stream may serve it. A {@code recv(into)} chose its memory: it is read straight into it
-     * (READ_FIXED where registered) unless a stream is already armed.
+     * (with RECV) unless a stream is already armed.
      */
     public abstract boolean runtimePicksMemory();
 

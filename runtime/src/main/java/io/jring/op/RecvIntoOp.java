@@ -1,11 +1,9 @@
 package io.jring.op;
 
-import static io.jring.bindings.IoUringConstants.IORING_OP_READ_FIXED;
 import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 
 import io.jring.IoBuffer;
 import io.jring.buffer.Buffers;
-import io.jring.bindings.Errno;
 import io.jring.bindings.LibC;
 import io.jring.bindings.Linux;
 import java.lang.foreign.MemorySegment;
@@ -15,8 +13,13 @@ import java.util.concurrent.CancellationException;
 
 /**
  * recv into the caller's buffer, after its writer index; completes with the byte count, or -1
- * at end of stream. A pooled buffer in registered memory is read with {@code READ_FIXED}, which
- * spares the kernel pinning its pages for every call.
+ * at end of stream.
+ *
+ * <p>Always {@code IORING_OP_RECV}, even into a block of the registered slab (as {@link SendOp}
+ * always sends with SEND): a TCP receive copies the bytes out of the socket whatever the opcode,
+ * so a registered buffer saves nothing, while {@code READ_FIXED} took the file read path (a bvec
+ * import, {@code sock_read_iter}, {@code kiocb_done} and an fsnotify per completion) and gave up
+ * with EAGAIN on the runtime's non-blocking sockets where RECV arms a poll and waits.
  */
 public final class RecvIntoOp extends ReceiveOp<Integer> {
     // Who settles the op when the kernel has written data and a user's cancel may come at the
@@ -39,8 +42,6 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
     @SuppressWarnings("unused") // accessed through CLAIM
     private volatile int claim;
     private final IoBuffer into;
-    /** READ_FIXED answered EAGAIN (it may honour O_NONBLOCK, as WRITE_FIXED does): go on with RECV. */
-    private boolean fixedGaveUp;
 
     public RecvIntoOp(OpContext context, OpOwner owner, int fd, IoBuffer into, long timeoutNanos) {
         super(context, owner, fd, timeoutNanos);
@@ -64,12 +65,7 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
         int from = into.writerIndex();
         long address = Buffers.address(into, from);
         int length = into.capacity() - from;
-        int fixedIndex = fixedGaveUp ? -1 : SendOp.fixedIndex(context, into);
-        if (fixedIndex >= 0) {
-            sqe.prep(IORING_OP_READ_FIXED, fd, address, length, 0).bufIndex(fixedIndex);
-        } else {
-            sqe.prep(IORING_OP_RECV, fd, address, length, 0);
-        }
+        sqe.prep(IORING_OP_RECV, fd, address, length, 0);
     }
 
     /** A cancel once the data is being delivered comes too late, as if the op had completed. */
@@ -114,10 +110,6 @@ public final class RecvIntoOp extends ReceiveOp<Integer> {
 
     @Override
     public int complete(long res, int flags) {
-        if (res == -Errno.EAGAIN && !fixedGaveUp && SendOp.fixedIndex(context, into) >= 0) {
-            fixedGaveUp = true;
-            return RESUBMIT;
-        }
         if (!claimForDelivery()) {
             // Cancelled as the result came (the cancel may still be completing the future on its
             // thread): bytes are the next recv's, an end of stream or error is met again by it,

@@ -1,6 +1,5 @@
 package io.jring.op;
 
-import static io.jring.bindings.IoUringConstants.IORING_OP_READ_FIXED;
 import static io.jring.bindings.IoUringConstants.IORING_OP_RECV;
 import static io.jring.bindings.IoUringConstants.IORING_OP_SEND;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,8 +17,9 @@ import org.junit.jupiter.api.Test;
  * READ_FIXED (like WRITE_FIXED) honours the socket's O_NONBLOCK: with nothing to read it
  * completes with EAGAIN instead of waiting, as RECV does. The proxy example hit it under load
  * with WRITE_FIXED sends (a stream cut short with "send: EAGAIN"). The op must carry on with the
- * plain opcode, which io_uring polls, and never report the EAGAIN. Sends no longer take the
- * fixed-buffer path at all: a pooled block in the registered slab still goes out as SEND.
+ * plain opcode, which io_uring polls, and never report the EAGAIN. Sends and receives no longer
+ * take the fixed-buffer path at all: a pooled block in the registered slab still goes out as
+ * SEND and is read with RECV.
  */
 class FixedBufferEagainTest {
     private final BufferPool pool = new BufferPool(4096, 16);
@@ -50,15 +50,13 @@ class FixedBufferEagainTest {
     }
 
     @Test
-    void recvIntoGoesOnWithRecvAfterReadFixedAnswersEagain() {
+    void aRegisteredBlockIsReadWithRecv() {
         IoBuffer into = pool.acquire();
         RecvIntoOp recv = new RecvIntoOp(new StubOpContext(pool, true), owner, 5, into, 0);
         RecordingSqe sqe = new RecordingSqe();
         recv.prepare(sqe);
-        assertEquals(IORING_OP_READ_FIXED, sqe.opcode);
-        assertEquals(Op.RESUBMIT, recv.complete(-Errno.EAGAIN, 0));
-        recv.prepare(sqe);
-        assertEquals(IORING_OP_RECV, sqe.opcode);
+        assertEquals(IORING_OP_RECV, sqe.opcode, "RECV, not READ_FIXED, though the block is registered");
+        assertEquals(into.capacity(), sqe.len);
         assertEquals(Op.FINISHED, recv.complete(3, 0));
         assertEquals(3, recv.join());
         into.release();
