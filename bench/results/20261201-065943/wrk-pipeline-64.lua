@@ -1,0 +1,7 @@
+-- 64 requests written back to back per batch; wrk counts every response.
+init = function(args)
+  local r = {}
+  for i = 1, 64 do r[i] = wrk.format("GET", "/") end
+  req = table.concat(r)
+end
+request = function() return req end
