@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * <p>Like {@link SendOp} it sends until every byte is out ({@code MSG_WAITALL}, short writes
  * continued) with {@code MSG_NOSIGNAL}, and releases the buffer however the send ends.
  */
-public final class ReusableSendOp extends Op<Void> {
+public final class ReusableSendOp extends StreamSendOp {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
 
     private final Consumer<Throwable> onError;
@@ -67,16 +67,6 @@ public final class ReusableSendOp extends Op<Void> {
     }
 
     @Override
-    public String name() {
-        return "send";
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.SEND;
-    }
-
-    @Override
     protected boolean reusable() {
         return true;
     }
@@ -89,11 +79,6 @@ public final class ReusableSendOp extends Op<Void> {
     @Override
     public boolean holdsMemory(long at, long size) {
         return buffer != null && Buffers.heldByOperation(buffer) && Invariants.within(Buffers.memory(buffer), at, size);
-    }
-
-    @Override
-    public int interest() {
-        return Linux.EPOLLOUT;
     }
 
     @Override

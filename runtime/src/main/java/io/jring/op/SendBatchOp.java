@@ -33,7 +33,7 @@ import java.util.concurrent.CancellationException;
  * A part the user cancels while the batch is in the kernel completes its future at once, as any
  * cancel does; its bytes may still go out, and its memory stays the batch's until then.
  */
-public final class SendBatchOp extends Op<Void> {
+public final class SendBatchOp extends StreamSendOp {
     /** Parts per batch at most: 1 MiB of full 16 KiB blocks, and far under the kernel's IOV_MAX. */
     static final int MAX_PARTS = 64;
 
@@ -77,16 +77,6 @@ public final class SendBatchOp extends Op<Void> {
     }
 
     @Override
-    public String name() {
-        return "send";
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.SEND;
-    }
-
-    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_SENDMSG, fd, buildMessage().address(), 1, 0)
                 .opFlags(Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL);
@@ -104,11 +94,6 @@ public final class SendBatchOp extends Op<Void> {
             }
         }
         return true;
-    }
-
-    @Override
-    public int interest() {
-        return Linux.EPOLLOUT;
     }
 
     @Override

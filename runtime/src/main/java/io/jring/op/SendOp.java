@@ -23,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  * (a bvec import, {@code sock_write_iter}, and an fsnotify on every completion), about 0.35 µs
  * of kernel time per send more than SEND in the echo profile (README, "echo N=1000 in the kernel").
  */
-public final class SendOp extends Op<Void> {
+public final class SendOp extends StreamSendOp {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
 
     private final IoBuffer buffer;      // the user's buffer (taken), or null when sending a copy
@@ -97,16 +97,6 @@ public final class SendOp extends Op<Void> {
     }
 
     @Override
-    public String name() {
-        return "send";
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.SEND;
-    }
-
-    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_SEND, fd, address + sent, remaining(), 0).opFlags(SEND_FLAGS);
     }
@@ -117,11 +107,6 @@ public final class SendOp extends Op<Void> {
             return Buffers.heldByOperation(buffer) && Invariants.within(Buffers.memory(buffer), at, size);
         }
         return Invariants.within(keepAlive, at, size);
-    }
-
-    @Override
-    public int interest() {
-        return Linux.EPOLLOUT;
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.lang.foreign.MemorySegment;
  * out. The segment is {@link PinnableMemory pinnable}: this op holds it, and so its memory,
  * until its last CQE, even after a user's cancel has ended the future.
  */
-public final class SendSegmentOp extends Op<Void> {
+public final class SendSegmentOp extends StreamSendOp {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
 
     /** The caller's memory: this reference is what keeps it alive while the kernel may read it. */
@@ -27,16 +27,6 @@ public final class SendSegmentOp extends Op<Void> {
     }
 
     @Override
-    public String name() {
-        return "send";
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.SEND;
-    }
-
-    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_SEND, fd, bytes.address() + sent, length - sent, 0).opFlags(SEND_FLAGS);
     }
@@ -44,11 +34,6 @@ public final class SendSegmentOp extends Op<Void> {
     @Override
     public boolean holdsMemory(long at, long size) {
         return Invariants.within(bytes, at, size);
-    }
-
-    @Override
-    public int interest() {
-        return Linux.EPOLLOUT;
     }
 
     @Override

@@ -20,7 +20,7 @@ import java.lang.foreign.ValueLayout;
  * order, and all are released at the end. The msghdr and iovecs live in one pooled block, so
  * a gather costs no allocation; after a short write they are rebuilt past the sent bytes.
  */
-public final class SendvOp extends Op<Void> {
+public final class SendvOp extends StreamSendOp {
     /** How many iovecs fit in one block after the msghdr; also below the kernel's IOV_MAX (1024). */
     public static int maxBuffers(int blockSize) {
         return (int) Math.min(1024, (blockSize - MSGHDR.byteSize()) / IOVEC.byteSize());
@@ -61,11 +61,6 @@ public final class SendvOp extends Op<Void> {
     }
 
     @Override
-    public Kind kind() {
-        return Kind.SEND;
-    }
-
-    @Override
     public void prepare(Sqe sqe) {
         sqe.prep(IORING_OP_SENDMSG, fd, buildMessage().address(), 1, 0)
                 .opFlags(Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL);
@@ -83,11 +78,6 @@ public final class SendvOp extends Op<Void> {
             }
         }
         return true;
-    }
-
-    @Override
-    public int interest() {
-        return Linux.EPOLLOUT;
     }
 
     @Override

@@ -43,7 +43,7 @@ import java.lang.foreign.MemorySegment;
  * {@code MSG_WAITALL}) is continued after its notification, so one op never has two sends in
  * the kernel. The readiness form (epoll) is a plain {@code send}.
  */
-public final class ZeroCopySendOp extends Op<Void> {
+public final class ZeroCopySendOp extends StreamSendOp {
     private static final int SEND_FLAGS = Linux.MSG_NOSIGNAL | Linux.MSG_WAITALL;
     /** Nothing awaits a notification. */
     private static final long NO_RESULT = Long.MIN_VALUE;
@@ -90,16 +90,6 @@ public final class ZeroCopySendOp extends Op<Void> {
         this.length = (int) segment.byteSize();
     }
 
-    @Override
-    public String name() {
-        return "send";
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.SEND;
-    }
-
     /** The bytes this send writes in all: what it adds to its connection's queued send bytes. */
     public long bytes() {
         return length;
@@ -130,11 +120,6 @@ public final class ZeroCopySendOp extends Op<Void> {
             return Buffers.heldByOperation(buffer) && Invariants.within(Buffers.memory(buffer), at, size);
         }
         return Invariants.within(keepAlive, at, size);
-    }
-
-    @Override
-    public int interest() {
-        return Linux.EPOLLOUT;
     }
 
     @Override
