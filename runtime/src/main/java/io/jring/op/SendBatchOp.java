@@ -27,8 +27,8 @@ import java.util.function.Consumer;
  * <p>The batch is internal: nobody holds its future. Its parts are the users' {@link SendOp}s,
  * which never reach the driver themselves, and the buffers of futureless sends
  * ({@code Connection.sendAndForget}, already taken), which have no op at all: without them a
- * push-style echo of 1 MiB went out as 64 sends of 16 KiB, 2.7 times the syscalls of the
- * future path's batches. A futureless part that ends gives its buffer back and its bytes leave
+ * push-style echo of 1 MiB sent each 16 KiB buffer on its own (64 SQEs and about 9
+ * io_uring_enter per message, against about 6 and 2 batched). A futureless part that ends gives its buffer back and its bytes leave
  * the queued count; one that fails tells {@code onForgetfulError} (the connection) once. Every part keeps the memory it sends from until the
  * batch's last completion has passed its bytes (the kernel reads all iovecs of a call), and
  * ends exactly once, in call order:
