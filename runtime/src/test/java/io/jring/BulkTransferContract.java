@@ -98,6 +98,110 @@ public abstract class BulkTransferContract extends RuntimeTestBase {
         assertBuffersBackTo(runtime, baseline);
     }
 
+    /**
+     * Queues the pieces on the loop thread, all before the first reaches the kernel: every fourth
+     * as a send with a future (returned), the rest with {@code sendAndForget}.
+     */
+    private static List<CompletableFuture<Void>> queueMostlyFuturelessSends(Connection connection, List<byte[]> pieces) {
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
+        CountDownLatch queued = new CountDownLatch(1);
+        connection.executor().execute(() -> {
+            for (int i = 0; i < pieces.size(); i++) {
+                IoBuffer buffer = connection.allocate();
+                buffer.write(pieces.get(i));
+                if (i % 4 == 3) {
+                    sends.add(connection.send(buffer));
+                } else {
+                    connection.sendAndForget(buffer);
+                }
+            }
+            queued.countDown();
+        });
+        await(queued);
+        return sends;
+    }
+
+    @Test
+    void futurelessSendsQueuedBehindOthersGoOutTogetherByteExact() throws Exception {
+        IoRuntime runtime = open(1);
+        Pair pair = accepted(runtime);
+        int baseline = idleBaseline(runtime);
+        long sqesBefore = runtime.stats().sqesSubmitted();
+
+        List<byte[]> pieces = mixedPieces(4 << 20, 23);
+        byte[] expected = concat(pieces);
+        List<CompletableFuture<Void>> sends = queueMostlyFuturelessSends(pair.connection(), pieces);
+        assertArrayEquals(expected, pair.peer().readExactly(expected.length), "the bytes the peer read");
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        Await.until(() -> pair.connection().queuedSendBytes() == 0, 10_000,
+                () -> pair.connection().queuedSendBytes() + " bytes still queued");
+
+        if (backend() == Backend.IO_URING) {
+            // Futureless sends join the batches as the others do: one SQE per send (the push
+            // path's 1 MiB echo did that) would be at least as many SQEs as pieces.
+            long sqes = runtime.stats().sqesSubmitted() - sqesBefore;
+            assertTrue(sqes < pieces.size() / 4, () -> sqes + " SQEs for " + pieces.size() + " queued sends");
+        }
+        assertBuffersBackTo(runtime, baseline);
+    }
+
+    @Test
+    void peerResetWhileACoalescedFuturelessSendIsInFlightFailsThePushAndFreesEveryBlock() throws Exception {
+        IoRuntime runtime = open(1);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress(), 4096));
+        Connection connection = Await.get(accepted);
+        int baseline = idleBaseline(runtime);
+        CompletableFuture<Void> pushing = connection.onReceive(IoBuffer::release);
+
+        // 8 MiB to a peer that does not read: the first send ends, the rest wait in the kernel together.
+        List<byte[]> pieces = mixedPieces(8 << 20, 24);
+        long total = concat(pieces).length;
+        queueMostlyFuturelessSends(connection, pieces);
+        Await.until(() -> connection.queuedSendBytes() < total, 10_000, () -> "no send ended");
+        Thread.sleep(50); // let the next sends go to the kernel together
+        assertTrue(connection.queuedSendBytes() > 0, "some sends wait for the peer");
+        peer.reset();
+
+        // The send's error or the receive's: either way the errno, and the push ends once.
+        Throwable error = Await.get(pushing.handle((ok, e) -> e), java.time.Duration.ofSeconds(10));
+        NativeIoException cause = assertInstanceOf(NativeIoException.class,
+                error instanceof java.util.concurrent.CompletionException ? error.getCause() : error);
+        assertTrue(Set.of("EPIPE", "ECONNRESET").contains(cause.errnoName()), cause.getMessage());
+        Await.get(connection.close());
+        assertEquals(0, connection.queuedSendBytes(), "every futureless send ended");
+        assertBuffersBackTo(runtime, baseline);
+    }
+
+    @Test
+    void closeWhileACoalescedFuturelessSendIsInFlightFreesEveryBlock() throws Exception {
+        IoRuntime runtime = open(1);
+        Listener listener = runtime.listen(LOOPBACK_ANY_PORT);
+        CompletableFuture<Connection> accepted = accept(listener);
+        PeerSocket peer = closeLater(connectPeer(listener.localAddress(), 4096));
+        Connection connection = Await.get(accepted);
+        int baseline = idleBaseline(runtime);
+
+        List<byte[]> pieces = mixedPieces(8 << 20, 25);
+        long total = concat(pieces).length;
+        List<CompletableFuture<Void>> sends = queueMostlyFuturelessSends(connection, pieces);
+        Await.until(() -> connection.queuedSendBytes() < total, 10_000, () -> "no send ended");
+        Thread.sleep(50);
+        Await.get(connection.close());
+        for (CompletableFuture<Void> send : sends) { // the ones with futures: written, or failed by the close
+            Throwable error = Await.get(send.handle((ok, e) -> e), java.time.Duration.ofSeconds(10));
+            if (error != null) {
+                assertInstanceOf(ConnectionClosedException.class,
+                        error instanceof java.util.concurrent.CompletionException ? error.getCause() : error);
+            }
+        }
+        assertTrue(sends.getLast().isCompletedExceptionally(), "the last send was not written before the close");
+        assertEquals(0, connection.queuedSendBytes(), "every futureless send ended");
+        assertBuffersBackTo(runtime, baseline);
+        peer.close();
+    }
+
     @Test
     void emptySendsQueuedAmongOthersCompleteAndAddNothing() throws Exception {
         IoRuntime runtime = open(1);

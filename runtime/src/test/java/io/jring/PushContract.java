@@ -250,6 +250,68 @@ public abstract class PushContract extends RuntimeTestBase {
         });
     }
 
+    /**
+     * A handler that holds buffers runs the provided-buffer ring dry (ENOBUFS on io_uring): the
+     * push takes one recv of its own, then goes back to one multishot recv for many buffers,
+     * rather than an SQE per buffer for the rest of the connection's life (what the push-path
+     * echo of 1 MiB did: 128 SQEs per message instead of about 6).
+     */
+    @Test
+    void aPushThatRanTheProvidedBuffersDryGoesBackToMultishot() throws Exception {
+        IoRuntime runtime = open(IoRuntimeOptions.defaults().withThreads(1).withBuffers(16384, 256, 8));
+        Pair pair = accepted(runtime);
+        int baseline = idleBaseline(runtime);
+        java.util.List<IoBuffer> kept = new java.util.ArrayList<>(); // the loop thread's
+        ByteArrayOutputStream got = new ByteArrayOutputStream(); // the loop thread's
+        AtomicLong received = new AtomicLong();
+        boolean[] holding = {true}; // the loop thread's: the first message only
+        CompletableFuture<Void> pushing = pair.connection().onReceive(buffer -> {
+            got.writeBytes(buffer.toByteArray());
+            received.addAndGet(buffer.readableBytes());
+            if (holding[0] && kept.size() < 12) {
+                kept.add(buffer); // more than the ring's 8: it runs dry
+            } else {
+                buffer.release();
+            }
+        });
+        byte[] first = Payloads.random(1, 512 << 10);
+        pair.peer().socket.getOutputStream().write(first);
+        Await.until(() -> received.get() == first.length, 30_000, () -> received.get() + " of " + first.length + " bytes");
+        long shortages = runtime.stats().loops().getFirst().providedBufferShortages();
+        // Provided buffers exist only for io_uring's multishot recv (a test run turns it off).
+        boolean multishot = backend() == Backend.IO_URING && IoRuntimeOptions.defaults().multishotRecv();
+        if (multishot) {
+            assertTrue(shortages > 0, "holding 12 buffers ran the ring of 8 dry");
+        }
+        onLoop(pair.connection(), () -> {
+            holding[0] = false;
+            kept.forEach(IoBuffer::release);
+            kept.clear();
+            return null;
+        });
+
+        long sqesBefore = runtime.stats().sqesSubmitted();
+        byte[] second = Payloads.random(2, 2 << 20);
+        pair.peer().socket.getOutputStream().write(second);
+        long all = first.length + second.length;
+        Await.until(() -> received.get() == all, 30_000, () -> received.get() + " of " + all + " bytes");
+        if (multishot) {
+            // At least 128 buffers arrived: single-shot recvs would be an SQE each. Each new
+            // shortage may cost two (its own recv, then the multishot again), nothing else.
+            long sqes = runtime.stats().sqesSubmitted() - sqesBefore;
+            long newShortages = runtime.stats().loops().getFirst().providedBufferShortages() - shortages;
+            assertTrue(sqes <= 2 * newShortages + 8, () -> sqes + " SQEs for " + second.length / 16384
+                    + "+ buffers with " + newShortages + " new shortages");
+        }
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.writeBytes(first);
+        expected.writeBytes(second);
+        assertArrayEquals(expected.toByteArray(), onLoop(pair.connection(), got::toByteArray));
+        assertFalse(pushing.isDone());
+        Await.get(pair.connection().close());
+        assertBuffersBackTo(runtime, baseline);
+    }
+
     @Test
     void futurelessSendsKeepTheirPlaceAmongTheOtherSends() throws Exception {
         IoRuntime runtime = open(1);

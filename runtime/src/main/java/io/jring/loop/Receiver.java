@@ -296,8 +296,11 @@ final class Receiver implements RecvStreamOp.Sink {
             kernel = Kernel.STREAMING;
             loop.submit(stream);
         } else {
+            // After ENOBUFS on io_uring one recv of its own, then multishot again (as a recv()
+            // after ENOBUFS is single-shot once); epoll's read loop goes on for good.
+            boolean once = singleShotNext && loop.multishotRecv();
             singleShotNext = false;
-            readLoop = new RecvLoopOp(loop, connection, fd, this);
+            readLoop = new RecvLoopOp(loop, connection, fd, this, once);
             kernel = Kernel.LOOPING;
             loop.submit(readLoop);
         }

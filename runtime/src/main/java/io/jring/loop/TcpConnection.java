@@ -497,10 +497,19 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     private void startNext(Object next) {
+        if (next instanceof Op<?> op && !SendBatchOp.joinable(op)) {
+            startSend(op);
+        } else {
+            startSendOrBatch(next);
+        }
+    }
+
+    /** Starts one queued send alone: an op, or a futureless send's buffer. */
+    private void startOne(Object next) {
         if (next instanceof IoBuffer buffer) {
             startForgetful(buffer);
         } else {
-            startSendOrBatch((Op<?>) next);
+            startSend((Op<?>) next);
         }
     }
 
@@ -514,30 +523,33 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     /**
-     * Starts the queue's next send, and with it, in one sendmsg, the plain sends queued right
-     * behind it ({@link SendBatchOp}): sends queue while one is in the kernel, and a large echo
-     * or a burst of answers would otherwise go out one block per syscall (or SQE and CQE).
+     * Starts the queue's next send ({@link SendBatchOp#joinable}: a plain send, or a futureless
+     * send's buffer), and with it, in one sendmsg, the joinable sends queued right behind it
+     * ({@link SendBatchOp}): sends queue while one is in the kernel, and a large echo or a burst
+     * of answers would otherwise go out one block per syscall (or SQE and CQE). Futureless and
+     * future sends join alike, in call order.
      */
-    private void startSendOrBatch(Op<?> next) {
+    private void startSendOrBatch(Object next) {
         int max = SendBatchOp.maxParts(loop.pool().blockSize());
-        if (max < 2 || !SendBatchOp.joinable(next) || !SendBatchOp.joinable(sends.waiting.peek())) {
-            startSend(next);
+        if (max < 2 || !SendBatchOp.joinable(sends.waiting.peek())) {
+            startOne(next);
             return;
         }
-        SendOp[] parts = new SendOp[Math.min(max, 1 + sends.waiting.size())];
+        Object[] parts = new Object[Math.min(max, 1 + sends.waiting.size())];
         int count = 0;
-        parts[count++] = (SendOp) next;
+        parts[count++] = next;
         while (count < parts.length && SendBatchOp.joinable(sends.waiting.peek())) {
-            parts[count++] = (SendOp) sends.waiting.poll();
+            parts[count++] = sends.waiting.poll();
         }
         SendBatchOp batch;
         try {
-            batch = new SendBatchOp(loop, this, fd, parts, count); // a few parts may stay null
+            // a few parts may stay null
+            batch = new SendBatchOp(loop, this, fd, parts, count, this::forgetfulFailed);
         } catch (BufferPoolExhaustedException noBlockForTheIovecs) {
             for (int i = count - 1; i > 0; i--) {
                 sends.waiting.addFirst(parts[i]); // one by one instead, in the same order
             }
-            startSend(next);
+            startOne(next);
             return;
         }
         sends.active = batch; // no part has a timeout, so none is in the loop's deadline heap

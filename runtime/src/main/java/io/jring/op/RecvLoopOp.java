@@ -18,10 +18,12 @@ import java.lang.foreign.MemorySegment;
  * idle connection on epoll holds none (it is given back at EAGAIN). The block is held as a bare
  * index and wrapped in an {@link IoBuffer} only when data fills it: an attempt that meets EAGAIN
  * allocates nothing. One op serves the whole push, however many buffers arrive; it ends at end
- * of stream, on an error, or when cancelled.
+ * of stream, on an error, or when cancelled; or, made {@code once}, after its first arrival.
  */
 public final class RecvLoopOp extends Op<Void> {
     private final RecvStreamOp.Sink sink;
+    /** End after the first arrival instead of going on (see the constructor). */
+    private final boolean once;
     /** The pool block the next recv reads into, or -1; {@link #heldMemory} is its memory. */
     private int held = -1;
     private MemorySegment heldMemory;
@@ -29,8 +31,19 @@ public final class RecvLoopOp extends Op<Void> {
     private BufferPoolExhaustedException refused;
 
     public RecvLoopOp(OpContext context, OpOwner owner, int fd, RecvStreamOp.Sink sink) {
+        this(context, owner, fd, sink, false);
+    }
+
+    /**
+     * {@code once}: the op ends (successfully) after its first arrival, so its owner can arm a
+     * multishot recv again: io_uring's stand-in for one recv after the provided buffers ran out
+     * (ENOBUFS). Going on single-shot instead costs an SQE, a CQE and often a syscall per
+     * buffer for the rest of the connection's life.
+     */
+    public RecvLoopOp(OpContext context, OpOwner owner, int fd, RecvStreamOp.Sink sink, boolean once) {
         super(context, owner, fd, 0);
         this.sink = sink;
+        this.once = once;
     }
 
     @Override
@@ -90,6 +103,9 @@ public final class RecvLoopOp extends Op<Void> {
             held = -1;
             heldMemory = null;
             sink.received(context.pool().wrap(block, (int) res));
+            if (once) {
+                return deliver(null);
+            }
             return RESUBMIT; // the driver ends it instead if it was cancelled meanwhile
         }
         sink.ended(res); // 0 or -errno: after everything received
