@@ -189,9 +189,8 @@ public final class BufferPool implements AutoCloseable {
 
     private int acquireBlock(boolean beyondCap) {
         if (Thread.currentThread() == owner && !closed) {
-            int block = stash.pop();
+            int block = takeFromStash();
             if (block >= 0) {
-                stashed[block] = false;
                 return block;
             }
         }
@@ -213,7 +212,7 @@ public final class BufferPool implements AutoCloseable {
         return slab.firstBlock + take(slab);
     }
 
-    /** Under the lock: a block out of the owner's stash, or -1. */
+    /** A block out of the owner's stash, or -1: on the owner's thread, or under the lock on another. */
     private int takeFromStash() {
         int block = stash.pop();
         if (block >= 0) {
@@ -230,9 +229,8 @@ public final class BufferPool implements AutoCloseable {
         if (Thread.currentThread() == owner && !closed) {
             // The block released last first, as the core's own free stack would give it: the
             // kernel's next receive then writes into memory still in cache.
-            int block = stash.pop();
+            int block = takeFromStash();
             if (block >= 0) {
-                stashed[block] = false;
                 return block;
             }
         }
