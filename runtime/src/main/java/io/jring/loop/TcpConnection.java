@@ -6,7 +6,6 @@ import io.jring.ConnectionClosedException;
 import io.jring.IoBuffer;
 import io.jring.NativeIoException;
 import io.jring.bindings.LibC;
-import io.jring.buffer.Buffers;
 import io.jring.net.SocketOptions;
 import io.jring.net.Sockets;
 import io.jring.op.Op;
@@ -143,9 +142,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
 
     /** A futureless send that will never be made: its buffer goes back, its bytes leave the count. */
     private void dropForgetful(IoBuffer buffer) {
-        int bytes = buffer.readableBytes();
-        Buffers.releaseAfterSend(buffer);
-        backlog.sendEnded(bytes);
+        ReusableSendOp.giveBack(this, buffer);
     }
 
     /**
@@ -496,14 +493,6 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
         }
     }
 
-    private void startNext(Object next) {
-        if (next instanceof Op<?> op && !SendBatchOp.joinable(op)) {
-            startSend(op);
-        } else {
-            startSendOrBatch(next);
-        }
-    }
-
     /** Starts one queued send alone: an op, or a futureless send's buffer. */
     private void startOne(Object next) {
         if (next instanceof IoBuffer buffer) {
@@ -523,15 +512,15 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
     }
 
     /**
-     * Starts the queue's next send ({@link SendBatchOp#joinable}: a plain send, or a futureless
-     * send's buffer), and with it, in one sendmsg, the joinable sends queued right behind it
-     * ({@link SendBatchOp}): sends queue while one is in the kernel, and a large echo or a burst
-     * of answers would otherwise go out one block per syscall (or SQE and CQE). Futureless and
-     * future sends join alike, in call order.
+     * Starts the queue's next send, and with it, when it is {@link SendBatchOp#joinable} (a plain
+     * send, or a futureless send's buffer), in one sendmsg, the joinable sends queued right behind
+     * it ({@link SendBatchOp}): sends queue while one is in the kernel, and a large echo or a
+     * burst of answers would otherwise go out one block per syscall (or SQE and CQE). Futureless
+     * and future sends join alike, in call order; any other send goes alone.
      */
     private void startSendOrBatch(Object next) {
         int max = SendBatchOp.maxParts(loop.pool().blockSize());
-        if (max < 2 || !SendBatchOp.joinable(sends.waiting.peek())) {
+        if (max < 2 || !SendBatchOp.joinable(next) || !SendBatchOp.joinable(sends.waiting.peek())) {
             startOne(next);
             return;
         }
@@ -575,7 +564,7 @@ final class TcpConnection implements Connection, OpOwner, EventLoop.Closeable {
                 beginClose(); // after a failed futureless send nothing more goes out
             }
             while (sends.active == null && !sends.waiting.isEmpty()) {
-                startNext(sends.waiting.poll());
+                startSendOrBatch(sends.waiting.poll());
             }
         } else if (!receiver.opFinished(op)) {
             return; // an op that ended before it started

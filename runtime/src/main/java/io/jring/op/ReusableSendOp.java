@@ -49,6 +49,16 @@ public final class ReusableSendOp extends StreamSendOp {
         Buffers.takeForSend(buffer);
     }
 
+    /**
+     * A futureless send's buffer is done with, however its send ended (or if it never started):
+     * the buffer goes back and its bytes leave {@code owner}'s queued count.
+     */
+    public static void giveBack(OpOwner owner, IoBuffer buffer) {
+        int length = buffer.readableBytes();
+        Buffers.releaseAfterSend(buffer);
+        owner.sendEnded(length);
+    }
+
     /** Makes {@code buffer} (already {@link #take taken}) what the next submission sends. */
     public void load(IoBuffer buffer) {
         if (this.buffer != null) {
@@ -117,8 +127,7 @@ public final class ReusableSendOp extends StreamSendOp {
         if (sending != null) {
             buffer = null;
             memory = null;
-            Buffers.releaseAfterSend(sending);
-            owner().sendEnded(length);
+            giveBack(owner(), sending);
         }
     }
 }

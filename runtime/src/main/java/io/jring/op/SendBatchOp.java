@@ -28,10 +28,11 @@ import java.util.function.Consumer;
  * which never reach the driver themselves, and the buffers of futureless sends
  * ({@code Connection.sendAndForget}, already taken), which have no op at all: without them a
  * push-style echo of 1 MiB sent each 16 KiB buffer on its own (64 SQEs and about 9
- * io_uring_enter per message, against about 6 and 2 batched). A futureless part that ends gives its buffer back and its bytes leave
- * the queued count; one that fails tells {@code onForgetfulError} (the connection) once. Every part keeps the memory it sends from until the
- * batch's last completion has passed its bytes (the kernel reads all iovecs of a call), and
- * ends exactly once, in call order:
+ * io_uring_enter per message, against about 6 and 2 batched). A futureless part that ends gives
+ * its buffer back and its bytes leave the queued count; one that fails tells
+ * {@code onForgetfulError} (the connection) once. Every part keeps the memory it sends from
+ * until the batch's last completion has passed its bytes (the kernel reads all iovecs of a
+ * call), and ends exactly once, in call order:
  * <ul>
  *   <li>as soon as a completion shows all its bytes written (the rest are sent again, from where
  *       the kernel stopped, with the next submission);
@@ -192,9 +193,7 @@ public final class SendBatchOp extends StreamSendOp {
      * the rest of the batch failed alike), a close's cancel tells nobody, as for a single one.
      */
     private void endForgetful(IoBuffer buffer, long res) {
-        int length = buffer.readableBytes();
-        Buffers.releaseAfterSend(buffer);
-        owner().sendEnded(length);
+        ReusableSendOp.giveBack(owner(), buffer);
         if (res != 0 && res != BY_CANCEL && !forgetfulErrorTold) {
             forgetfulErrorTold = true;
             onForgetfulError.accept(new NativeIoException("send", (int) -res));
